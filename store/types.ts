@@ -1,0 +1,32 @@
+/**
+ * The one storage interface. Two backends implement it with identical behaviour:
+ * embedded chDB (default) and a ClickHouse server over HTTP (`@clickhouse/client`).
+ *
+ * SQL sent through it must stay within the portable subset that both ClickHouse 18.16 (Debian's
+ * `clickhouse-server`) and current releases accept: MergeTree family, DateTime, Date, Decimal,
+ * Array, Nullable, materialized views. No query parameters (18.16 has none): build SQL with the
+ * escaping helpers in `store/sql.ts`.
+ */
+
+export const STORE_BACKENDS = ['chdb', 'server'] as const;
+export type StoreBackend = (typeof STORE_BACKENDS)[number];
+
+export interface Store {
+  readonly backend: StoreBackend;
+  /** Statements without a result set (DDL, ALTER, OPTIMIZE …). */
+  command(sql: string): Promise<void>;
+  /** A SELECT; rows come back as JSON objects (JSONEachRow: 64-bit integers arrive as strings). */
+  query<T = { [column: string]: unknown }>(sql: string): Promise<T[]>;
+  /** Inserts rows (objects keyed by column name) in one INSERT; resolves once committed. */
+  insert(table: string, rows: readonly object[]): Promise<void>;
+  /** Liveness of the storage: a value, never a throw. */
+  ping(): Promise<{ ok: true } | { ok: false; error: string }>;
+  close(): Promise<void>;
+}
+
+/** A schema change, applied once, in order of `id`. Statements must be idempotent (IF NOT EXISTS). */
+export interface Migration {
+  /** Sortable, unique id, e.g. '0001_records'. */
+  readonly id: string;
+  readonly statements: readonly string[];
+}
