@@ -13,12 +13,16 @@ export type StoreBackend = (typeof STORE_BACKENDS)[number];
 
 export interface Store {
   readonly backend: StoreBackend;
+  /** The database every unqualified table name resolves to. */
+  readonly database: string;
   /** Statements without a result set (DDL, ALTER, OPTIMIZE …). */
   command(sql: string): Promise<void>;
   /** A SELECT; rows come back as JSON objects (JSONEachRow: 64-bit integers arrive as strings). */
   query<T = { [column: string]: unknown }>(sql: string): Promise<T[]>;
   /** Inserts rows (objects keyed by column name) in one INSERT; resolves once committed. */
   insert(table: string, rows: readonly object[]): Promise<void>;
+  /** Inserts an already serialized JSONEachRow payload (one JSON object per line); resolves once committed. */
+  insertJsonLines(table: string, payload: string): Promise<void>;
   /** Liveness of the storage: a value, never a throw. */
   ping(): Promise<{ ok: true } | { ok: false; error: string }>;
   close(): Promise<void>;

@@ -1,0 +1,111 @@
+/**
+ * Embedded backend: chDB (ClickHouse in-process). The default, so `npm start` needs no server.
+ * libchdb binds one data directory per process: this module keeps one session per process and
+ * refuses a second, different path instead of silently closing the first.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Session } from 'chdb';
+import { sqlIdent } from './sql.ts';
+import type { Store } from './types.ts';
+
+export interface ChdbOptions {
+  /** Data directory (created if missing). */
+  readonly path: string;
+  readonly database: string;
+}
+
+let open: { path: string; database: string; session: Session; users: number } | null = null;
+
+export async function openChdbStore(options: ChdbOptions): Promise<Store> {
+  const path = resolve(options.path);
+  const database = sqlIdent(options.database);
+  if (open && (open.path !== path || open.database !== database)) {
+    throw new Error(`chDB is already open on ${open.path} (${open.database}) in this process; it cannot also open ${path} (${database})`);
+  }
+  if (!open) {
+    mkdirSync(path, { recursive: true });
+    open = { path, database, session: new Session(path), users: 0 };
+  }
+  open.users++;
+  const session = open.session;
+  let closed = false;
+
+  const run = async (sql: string, format: string): Promise<string> => {
+    if (closed) throw new Error('store is closed');
+    try {
+      return (await session.queryAsync(sql, { format })).text();
+    } catch (err) {
+      throw storeError(err, sql);
+    }
+  };
+
+  await run(`CREATE DATABASE IF NOT EXISTS ${database}`, 'CSV');
+  // USE and SET persist for the session: unqualified names resolve to `database`, and 64-bit
+  // integers come back quoted, exactly as the HTTP server backend returns them.
+  await run(`USE ${database}`, 'CSV');
+  await run('SET output_format_json_quote_64bit_integers = 1', 'CSV');
+
+  const qualify = (table: string) => (table.includes('.') ? table : `${database}.${sqlIdent(table)}`);
+
+  const store: Store = {
+    backend: 'chdb',
+    database,
+    async command(sql) {
+      await run(sql, 'CSV');
+    },
+    async query<T>(sql: string): Promise<T[]> {
+      const text = await run(sql, 'JSONEachRow');
+      return parseJsonLines<T>(text);
+    },
+    async insert(table, rows) {
+      if (rows.length === 0) return;
+      await store.insertJsonLines(table, rows.map((r) => JSON.stringify(r)).join('\n'));
+    },
+    async insertJsonLines(table, payload) {
+      if (closed) throw new Error('store is closed');
+      if (payload.length === 0) return;
+      try {
+        await session.insert({ table: qualify(table), values: Buffer.from(payload), format: 'JSONEachRow' });
+      } catch (err) {
+        throw storeError(err, `INSERT INTO ${table}`);
+      }
+    },
+    async ping() {
+      try {
+        await run('SELECT 1', 'CSV');
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, error: (err as Error).message };
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (open && --open.users === 0) {
+        open.session.close();
+        open = null;
+      }
+    },
+  };
+  return store;
+}
+
+export function parseJsonLines<T>(text: string): T[] {
+  const out: T[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    if (end > start) out.push(JSON.parse(text.slice(start, end)) as T);
+    start = end + 1;
+  }
+  return out;
+}
+
+function storeError(err: unknown, sql: string): Error {
+  const e = err as Error & { clickhouseCode?: number };
+  const error = new Error(`ClickHouse (chDB) error${e.clickhouseCode ? ` ${e.clickhouseCode}` : ''}: ${e.message} — in: ${sql.slice(0, 200)}`);
+  (error as Error & { cause?: unknown }).cause = err;
+  return error;
+}
