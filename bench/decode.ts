@@ -1,0 +1,225 @@
+/**
+ * Decode throughput: fleetmeter's protocol decoders against an npm peer, on the same packets.
+ *
+ *   npm run bench:decode              (~2.5 s per case after warm-up)
+ *   npm run bench:decode -- --seconds 1 --filter 8E
+ *
+ * Each case is `{ name, protocol, implementation, packets, records, decode }`: `decode(i)` decodes
+ * packet i and returns how many records it produced (the bench checks this against `records`, so a
+ * decoder that silently fails cannot look fast). To add a protocol (e.g. Wialon IPS `#B#`), build
+ * its packets and push more cases onto CASES.
+ */
+import os from 'node:os';
+import { createRequire } from 'node:module';
+import { decodeTcpPacket, encodeAvlPacket } from '../protocols/teltonika/index.ts';
+import type { AvlCodec, AvlRecordInput } from '../protocols/teltonika/index.ts';
+
+interface BenchCase {
+  readonly name: string;
+  readonly protocol: string;
+  readonly implementation: string;
+  /** Bytes of one pass over all packets (for MB/s). */
+  readonly bytes: number;
+  readonly packets: number;
+  /** Records produced by one pass over all packets. */
+  readonly records: number;
+  /** Decodes packet `i` (0 ≤ i < packets); returns the number of records decoded. */
+  readonly decode: (i: number) => number;
+  readonly note?: string;
+}
+
+const args = process.argv.slice(2);
+const SECONDS = Number(argValue('--seconds') ?? 2.5);
+const FILTER = argValue('--filter');
+const RECORDS_PER_PACKET = 50;
+const IO_PER_RECORD = 20;
+const PACKET_VARIANTS = 16; // distinct packets per case, cycled, so nothing is decoded from one hot buffer only
+
+// ---- workload: 50 records × 20 IO elements (10 × 1 B, 5 × 2 B, 3 × 4 B, 2 × 8 B), typical FMB ids ----
+
+function makeRecords(seed: number): AvlRecordInput[] {
+  const records: AvlRecordInput[] = [];
+  const t0 = 1_700_000_000_000 + seed * 3_600_000;
+  for (let r = 0; r < RECORDS_PER_PACKET; r++) {
+    const k = seed * 131 + r;
+    records.push({
+      deviceTime: t0 + r * 1000,
+      priority: r % 3 === 0 ? 1 : 0,
+      latitude: 56.8255366 + (k % 1000) * 1e-5,
+      longitude: -6.76889 + (k % 777) * 1e-5,
+      altitude: 100 + (k % 200),
+      course: (k * 7) % 360,
+      satellites: 5 + (k % 12),
+      speed: (k * 3) % 130,
+      eventId: r % 10 === 0 ? 239 : 0,
+      io: [
+        ...[239, 240, 21, 1, 2, 3, 69, 80, 200, 179].map((id, j) => ({ id, value: (k + j) % 2, size: 1 as const })),
+        ...[66, 67, 68, 24, 9].map((id, j) => ({ id, value: (k * 37 + j * 1000) % 65536, size: 2 as const })),
+        ...[16, 199, 241].map((id, j) => ({ id, value: (k * 100_003 + j) % 4_000_000_000, size: 4 as const })),
+        ...[78, 11].map((id, j) => ({ id, value: (0x0102030405060708n * BigInt(k + j + 1)) & 0xffffffffffffffffn, size: 8 as const })),
+      ],
+    });
+  }
+  if (records[0].io!.length !== IO_PER_RECORD) throw new Error('workload has the wrong IO count');
+  return records;
+}
+
+function packetsFor(codec: AvlCodec): Uint8Array[] {
+  return Array.from({ length: PACKET_VARIANTS }, (_, i) => encodeAvlPacket(codec, makeRecords(i)));
+}
+
+// ---- cases ----
+
+const require = createRequire(import.meta.url);
+interface PeerRecord {
+  Timestamp: Date;
+  GPSelement: { Latitude: number; Longitude: number };
+  IOelement: { Elements: { [id: number]: number | string } };
+}
+const peer = require('complete-teltonika-parser') as {
+  ProtocolParser: new (hex: string) => { Content: { AVL_Datas: PeerRecord[] } | null };
+};
+const peerVersion = (require('complete-teltonika-parser/package.json') as { version: string }).version;
+
+const CASES: BenchCase[] = [];
+for (const [label, codec] of [['Codec 8', 0x08], ['Codec 8E', 0x8e]] as const) {
+  const packets = packetsFor(codec);
+  const hexes = packets.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('hex'));
+  const bytes = packets.reduce((s, p) => s + p.length, 0);
+  const records = packets.length * RECORDS_PER_PACKET;
+  const ctx = { deviceId: '356307042441013', receivedAt: 1_700_000_000_000 };
+  CASES.push({
+    name: label,
+    protocol: 'teltonika',
+    implementation: 'fleetmeter decodeTcpPacket',
+    bytes,
+    packets: packets.length,
+    records,
+    decode: (i) => {
+      const r = decodeTcpPacket(packets[i], ctx);
+      return r.ok && r.kind === 'avl' ? r.records.length : 0;
+    },
+  });
+  crossCheck(label, packets, hexes);
+  CASES.push({
+    name: label,
+    protocol: 'teltonika',
+    implementation: `complete-teltonika-parser ${peerVersion}`,
+    bytes,
+    packets: packets.length,
+    records,
+    // Its input is a hex string; we hand it pre-built hex, so the bytes→hex cost is not charged to it.
+    decode: (i) => new peer.ProtocolParser(hexes[i]).Content?.AVL_Datas.length ?? 0,
+    note: 'given pre-built hex strings (its input format)',
+  });
+}
+
+/** Both decoders must read the same content from every packet, or the comparison means nothing. */
+function crossCheck(label: string, packets: Uint8Array[], hexes: string[]): void {
+  packets.forEach((p, i) => {
+    const ours = decodeTcpPacket(p, { deviceId: 'x', receivedAt: 0 });
+    const theirs = new peer.ProtocolParser(hexes[i]).Content?.AVL_Datas ?? [];
+    if (!ours.ok || ours.kind !== 'avl' || ours.records.length !== theirs.length) throw new Error(`${label}: record counts differ`);
+    ours.records.forEach((r, j) => {
+      const t = theirs[j];
+      const same =
+        t.Timestamp.getTime() === r.deviceTime &&
+        Math.abs(t.GPSelement.Latitude - (r.latitude ?? NaN)) < 1e-9 &&
+        Math.abs(t.GPSelement.Longitude - (r.longitude ?? NaN)) < 1e-9 &&
+        Object.keys(t.IOelement.Elements).length === r.io.length &&
+        r.io.every((e) => String(t.IOelement.Elements[e.id as number]) === String(e.value));
+      if (!same) throw new Error(`${label}: packet ${i} record ${j} decodes differently in the peer`);
+    });
+  });
+}
+
+// ---- runner ----
+
+interface Result {
+  readonly c: BenchCase;
+  readonly recordsPerSec: number;
+  /** Records per second of this process's CPU time: robust when other processes share the cores. */
+  readonly recordsPerCpuSec: number;
+  readonly mbPerSec: number;
+  readonly packetsPerSec: number;
+}
+
+function run(c: BenchCase, seconds: number): Result {
+  // Correctness first: every packet must decode to the expected number of records.
+  let check = 0;
+  for (let i = 0; i < c.packets; i++) check += c.decode(i);
+  if (check !== c.records) throw new Error(`${c.implementation} / ${c.name}: decoded ${check} records, expected ${c.records}`);
+  // Warm-up (JIT), then a fixed-time run, checking the clock every full pass.
+  timed(c, Math.min(1, seconds / 2));
+  global.gc?.();
+  const { passes, elapsed, cpu } = timed(c, seconds);
+  return {
+    c,
+    recordsPerSec: (passes * c.records) / elapsed,
+    recordsPerCpuSec: (passes * c.records) / cpu,
+    mbPerSec: (passes * c.bytes) / elapsed / 1e6,
+    packetsPerSec: (passes * c.packets) / elapsed,
+  };
+}
+
+let sink = 0;
+function timed(c: BenchCase, seconds: number): { passes: number; elapsed: number; cpu: number } {
+  const cpu0 = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  const budget = BigInt(Math.round(seconds * 1e9));
+  let passes = 0;
+  let now = start;
+  do {
+    for (let i = 0; i < c.packets; i++) sink += c.decode(i);
+    passes++;
+    now = process.hrtime.bigint();
+  } while (now - start < budget);
+  const cpu = process.cpuUsage(cpu0);
+  return { passes, elapsed: Number(now - start) / 1e9, cpu: (cpu.user + cpu.system) / 1e6 };
+}
+
+function argValue(name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+const [load1] = os.loadavg();
+console.log(`machine: ${cpu}, ${os.cpus().length} logical CPUs, ${os.platform()} ${os.arch()}, node ${process.version}, load average ${load1.toFixed(2)} at start`);
+console.log(`workload: packets of ${RECORDS_PER_PACKET} records × ${IO_PER_RECORD} IO elements, ${PACKET_VARIANTS} distinct packets per case, CRC checked; ${SECONDS} s per case after warm-up, one thread\n`);
+
+const results: Result[] = [];
+for (const c of CASES) {
+  if (FILTER !== undefined && !`${c.name} ${c.implementation}`.includes(FILTER)) continue;
+  const r = run(c, SECONDS);
+  results.push(r);
+  console.error(`  done: ${c.name} / ${c.implementation}`);
+}
+
+const header = ['case', 'implementation', 'packet bytes', 'records/s', 'MB/s', 'packets/s', 'records/CPU-s', 'vs peer (wall)', 'vs peer (CPU)'];
+const rows = results.map((r) => {
+  const peerResult = results.find((p) => p.c.name === r.c.name && p.c.protocol === r.c.protocol && p.c.implementation.startsWith('complete-'));
+  const isPeer = peerResult === undefined || peerResult === r;
+  return [
+    r.c.name,
+    r.c.implementation,
+    fmt(r.c.bytes / r.c.packets),
+    fmt(r.recordsPerSec),
+    fmt(r.mbPerSec, 1),
+    fmt(r.packetsPerSec),
+    fmt(r.recordsPerCpuSec),
+    isPeer ? '' : `${fmt(r.recordsPerSec / peerResult.recordsPerSec, 1)}×`,
+    isPeer ? '' : `${fmt(r.recordsPerCpuSec / peerResult.recordsPerCpuSec, 1)}×`,
+  ];
+});
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+const line = (cells: string[]) => '| ' + cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+console.log(line(header));
+console.log('|' + widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+for (const row of rows) console.log(line(row));
+const notes = new Set(results.flatMap((r) => (r.c.note ? [`note: ${r.c.implementation}: ${r.c.note}`] : [])));
+if (notes.size > 0) console.log('\n' + [...notes].join('\n'));
+console.log(`\nrecords/s and MB/s are wall clock; records/CPU-s divides by this process's CPU time (user + system, GC threads included), which stays meaningful when other processes share the cores. Load average at end: ${os.loadavg()[0].toFixed(2)}.`);
+if (sink < 0) console.log(sink);
