@@ -1,0 +1,42 @@
+/**
+ * rating/ public API. Measuring (presence, engine) apart from pricing (tariffs, pricing/), joined
+ * by the plan and the statement; the service wires them to ClickHouse.
+ *
+ * Ingest:      const engine = new PresenceEngine({ storage: new ClickHousePresenceStorage(store) });
+ *              after each committed batch: if (engine.ingest(records).flushNeeded) await engine.flush();
+ *              and engine.start(flushIntervalMs, onError) once; await engine.stop() on shutdown.
+ * API / CLI:   const rating = new RatingService({ store, presence: engine });
+ *              rating.usage(accountId, period), rating.statement(accountId, period),
+ *              rating.close(accountId, period), rating.billingRun(period),
+ *              rating.reconcileScope(...) + rating.reconcile(accountId, period, rows).
+ * Migrations:  ratingMigrations (store/migrate.ts runs them).
+ */
+export { RATING_ERROR_CODES, RatingError, type RatingErrorCode } from './errors.ts';
+export { DAY_MS, MINUTE_MS, type IsoDate, dayIndexOf, dayToIso, isoToDay, minuteOfDay } from './time.ts';
+export { BYTES_PER_DAY, WORDS_PER_DAY, type DayBits, countBits, decodeWords, encodeWords } from './minute-bitmap.ts';
+export {
+  DEFAULT_IMPLAUSIBLE_TIME_POLICY,
+  DEFAULT_PLAUSIBILITY,
+  IMPLAUSIBLE_TIME_POLICIES,
+  type ImplausibleTimePolicy,
+  type PlausibilityRule,
+  classifyTime,
+} from './plausibility.ts';
+export { PRESENCE_KINDS, type PresenceKind, PresenceSet, type PresenceView, type RawPresenceRow, presenceFromRows } from './presence.ts';
+export { MemoryPresenceStorage, type PresenceSource, type PresenceStorage, storageSource } from './presence-storage.ts';
+export { ClickHousePresenceStorage } from './presence-store.ts';
+export { type EngineOptions, type EngineStats, type FlushReport, type IngestResult, PresenceEngine, type PresenceRecord } from './engine.ts';
+export { ratingMigrations } from './schema.ts';
+export { type Period, monthPeriod, nextPeriod } from './calendar.ts';
+export { UNITS, type Unit } from './units.ts';
+export { type TariffDefinition, type TariffVersion, parseTariffDefinition, tariffVersion } from './tariff.ts';
+export { PRICE_MODELS, type PriceModel, type PriceModelName, type Pricer, pricerFor } from './pricing/index.ts';
+export { type Account, ConfigIndex, type DeviceAssignment, type RatingConfig, type Suspension, type TariffAssignment } from './assignments.ts';
+export { buildPlan } from './plan.ts';
+export { type AdjustmentLine, STATEMENT_FORMAT, type StatementDoc, type StatementLine, rateStatement, statementHash, statementJson } from './statement.ts';
+export { adjustmentsFor } from './adjustments.ts';
+export { RatingConfigStore } from './config-store.ts';
+export { type ClosedStatement, StatementStore } from './statement-store.ts';
+export { type PresenceDifference, comparePresence, recomputePresence } from './reconcile.ts';
+export { type ReconcileReport, type ReconcileScope, RatingService, type RatingServiceOptions, type StatementResult, type UsageReport } from './service.ts';
+export { deviceIdOf, presenceRows, prng, recordBatches, syntheticFleet, syntheticTariffs, workdayBits } from './synthetic.ts';

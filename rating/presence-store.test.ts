@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, type Store } from '../store/index.ts';
+import { backends } from '../test/support/backends.ts';
+import { PresenceEngine } from './engine.ts';
+import { bitsFromMinutes, minutesOf } from './minute-bitmap.ts';
+import { KIND_DEVICE_TIME, KIND_FALLBACK } from './presence.ts';
+import { ClickHousePresenceStorage, presenceLine, presenceRow, selectPresenceSql } from './presence-store.ts';
+import { ratingMigrations } from './schema.ts';
+
+const DAY = 19875; // 2024-06-01
+const T0 = DAY * 86_400_000;
+
+describe('presence SQL (text)', () => {
+  it('selects a device list and a half-open day range, escaped', () => {
+    expect(selectPresenceSql(["a'b", 'c'], DAY, DAY + 2)).toBe(
+      "SELECT device_id, groupArray(toString(day)) AS days, groupArray(kind) AS kinds, groupArray(arrayStringConcat(arrayMap(x -> toString(x), words), ',')) AS ws FROM rating_presence " +
+        "WHERE device_id IN ('a\\'b', 'c') AND day >= toDate('2024-06-01') AND day < toDate('2024-06-03') GROUP BY device_id",
+    );
+  });
+
+  it('a stored row is ≤ 45 words with its popcount as version', () => {
+    const row = presenceRow({ deviceId: 'x', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([0, 1, 1439]) }, 7);
+    expect(row).toMatchObject({ device_id: 'x', day: '2024-06-01', kind: 0, writer: 7, minutes: 3 });
+    expect(row.words).toHaveLength(45);
+    expect(JSON.stringify(row.words).length).toBeLessThan(200);
+    // the hand-written line says exactly what the object says
+    const bits = bitsFromMinutes([0, 1, 700, 1439]);
+    const line = presenceLine({ deviceId: 'q"x', day: DAY, kind: KIND_FALLBACK, bits }, 9, '2024-06-01');
+    expect(JSON.parse(line)).toEqual(presenceRow({ deviceId: 'q"x', day: DAY, kind: KIND_FALLBACK, bits }, 9));
+    expect(JSON.parse(presenceLine({ deviceId: 'e', day: DAY, kind: 0, bits: bitsFromMinutes([]) }, 1, '2024-06-01')).words).toEqual([]);
+  });
+
+  it('migrations are idempotent DDL with unique ids', () => {
+    const ids = ratingMigrations.map((m) => m.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const m of ratingMigrations) for (const s of m.statements) expect(s).toMatch(/^CREATE TABLE IF NOT EXISTS /);
+  });
+});
+
+for (const backend of backends) {
+  describe(`presence in ClickHouse (${backend.name})`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, cleanup } = await backend.open());
+      await migrate(store, ratingMigrations);
+    });
+    afterAll(async () => {
+      await cleanup?.();
+    });
+
+    it('rows from several writers and repeated saves OR together on read', async () => {
+      const w1 = new ClickHousePresenceStorage(store, { writer: 1 });
+      const w2 = new ClickHousePresenceStorage(store, { writer: 2 });
+      await w1.save([{ deviceId: 'dev-1', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1, 2]) }]);
+      await w1.save([{ deviceId: 'dev-1', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1, 2, 3]) }]);
+      await w2.save([
+        { deviceId: 'dev-1', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1439]) },
+        { deviceId: 'dev-1', day: DAY, kind: KIND_FALLBACK, bits: bitsFromMinutes([7]) },
+        { deviceId: 'dev-1', day: DAY + 1, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([0]) },
+        { deviceId: "o'brien", day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([5]) },
+      ]);
+      const set = await w1.loadRange(['dev-1', "o'brien"], DAY, DAY + 1);
+      expect(minutesOf(set.get('dev-1', DAY)!.device)).toEqual([1, 2, 3, 1439]);
+      expect(minutesOf(set.get('dev-1', DAY)!.fallback!)).toEqual([7]);
+      expect(set.get('dev-1', DAY + 1)).toBeUndefined(); // outside the half-open range
+      expect(minutesOf(set.get("o'brien", DAY)!.device)).toEqual([5]);
+      // Background merges (forced here) keep the largest row per writer and lose nothing.
+      await store.command('OPTIMIZE TABLE rating_presence FINAL');
+      const again = await w2.loadDays([{ deviceId: 'dev-1', day: DAY }]);
+      expect(minutesOf(again.get('dev-1', DAY)!.device)).toEqual([1, 2, 3, 1439]);
+      const rows = await store.query<{ n: string }>("SELECT count() AS n FROM rating_presence WHERE device_id = 'dev-1' AND day = toDate('2024-06-01') AND kind = 0");
+      expect(Number(rows[0].n)).toBe(2); // one per writer
+    });
+
+    it('engines over ClickHouse converge across restarts and instances', async () => {
+      const a = new PresenceEngine({ storage: new ClickHousePresenceStorage(store) });
+      a.ingest([{ deviceId: 'dev-2', deviceTime: T0 + 60_000, receivedAt: T0 + 60_000 }]);
+      await a.stop();
+      const b = new PresenceEngine({ storage: new ClickHousePresenceStorage(store) });
+      b.ingest([
+        { deviceId: 'dev-2', deviceTime: T0 + 120_000, receivedAt: T0 + 120_000 },
+        { deviceId: 'dev-2', deviceTime: T0 + 60_000, receivedAt: T0 + 60_000 },
+      ]);
+      await b.flush();
+      const c = new PresenceEngine({ storage: new ClickHousePresenceStorage(store) });
+      const seen = await c.load(['dev-2'], DAY, DAY + 1);
+      expect(minutesOf(seen.get('dev-2', DAY)!.device)).toEqual([1, 2]);
+    });
+  });
+}

@@ -1,0 +1,287 @@
+/**
+ * The rating service: what the API layer and the CLI call. Reads configuration and closed
+ * statements from ClickHouse, presence from a `PresenceSource` (the engine, for live figures that
+ * include not-yet-flushed minutes; or storage alone), and produces live usage, draft and closed
+ * statements. All rating math is in the pure modules it calls.
+ */
+import type { Store } from '../store/types.ts';
+import { adjustmentsFor } from './adjustments.ts';
+import { type Account, ConfigIndex, type DeviceAssignment, type Suspension, type TariffAssignment } from './assignments.ts';
+import { type Period, assertPeriod, localMidnight, nextPeriod as nextPeriodAfter } from './calendar.ts';
+import { RatingConfigStore } from './config-store.ts';
+import { ratingError } from './errors.ts';
+import { DEFAULT_IMPLAUSIBLE_TIME_POLICY, type ImplausibleTimePolicy } from './plausibility.ts';
+import { type AccountPlan, buildPlan } from './plan.ts';
+import type { PresenceSet } from './presence.ts';
+import { DEFAULT_PLAUSIBILITY, type PlausibilityRule } from './plausibility.ts';
+import { type PresenceSource, storageSource } from './presence-storage.ts';
+import { ClickHousePresenceStorage } from './presence-store.ts';
+import type { RawPresenceRow } from './presence.ts';
+import { type PresenceDifference, comparePresence, recomputePresence } from './reconcile.ts';
+import { type AdjustmentLine, type StatementDoc, rateStatement, statementHash, statementJson, withAdjustments } from './statement.ts';
+import { type ClosedStatement, StatementStore } from './statement-store.ts';
+import type { TariffVersion } from './tariff.ts';
+import { dayToIso } from './time.ts';
+import { minutesWithin, utcDaysOf } from './units.ts';
+
+export interface RatingServiceOptions {
+  readonly store: Store;
+  readonly presence: PresenceSource;
+  readonly policy?: ImplausibleTimePolicy;
+  /** How many most recent closed periods are re-rated for adjustments. Default 12. */
+  readonly adjustmentLookback?: number;
+  readonly now?: () => number;
+  /** The rule the engine uses; reconcile must recompute with the same one. */
+  readonly plausibility?: PlausibilityRule;
+}
+
+export interface ReconcileScope {
+  readonly deviceIds: readonly string[];
+  /** UTC days compared, [fromDay, toDay) as day indexes and dates. */
+  readonly fromDay: number;
+  readonly toDay: number;
+  /** Read raw records whose partition day (records.day) is in [rowsFrom, rowsTo). */
+  readonly rowsFrom: string;
+  readonly rowsTo: string;
+}
+
+export interface ReconcileReport {
+  readonly accountId: string;
+  readonly period: Period;
+  readonly status: 'draft' | 'closed';
+  readonly devices: number;
+  /** Presence recomputed from raw records vs persisted presence: bit-exact. */
+  readonly presence: readonly PresenceDifference[];
+  /**
+   * The period rated from the raw records vs what is invoiced for it: the draft (open period) or
+   * the closed snapshot plus every adjustment already issued for it (later closed statements and
+   * the next open draft). Each entry is a line that would still have to change.
+   */
+  readonly statement: readonly AdjustmentLine[];
+  readonly ok: boolean;
+}
+
+export interface StatementResult {
+  readonly status: 'draft' | 'closed';
+  /** Canonical JSON: serve these bytes as they are. */
+  readonly json: string;
+  /** SHA-256 of `json` (closed statements: the stored content hash). */
+  readonly hash: string;
+  readonly doc: StatementDoc;
+}
+
+export interface UsageReport {
+  readonly accountId: string;
+  readonly timeZone: string;
+  readonly period: Period;
+  readonly implausibleTimePolicy: ImplausibleTimePolicy;
+  readonly devices: readonly {
+    readonly deviceId: string;
+    readonly onlineMinutes: number;
+    readonly implausibleMinutes: number;
+    /** Local days of the period with minutes on this account. */
+    readonly days: readonly { readonly date: string; readonly onlineMinutes: number; readonly implausibleMinutes: number }[];
+  }[];
+}
+
+export class RatingService {
+  readonly config: RatingConfigStore;
+  readonly statements: StatementStore;
+  readonly policy: ImplausibleTimePolicy;
+  private readonly presence: PresenceSource;
+  /** Persisted presence only (what reconcile checks). */
+  readonly persisted: PresenceSource;
+  private readonly rule: PlausibilityRule;
+  private readonly lookback: number;
+  private readonly now: () => number;
+
+  constructor(options: RatingServiceOptions) {
+    this.config = new RatingConfigStore(options.store);
+    this.statements = new StatementStore(options.store);
+    this.presence = options.presence;
+    this.persisted = storageSource(new ClickHousePresenceStorage(options.store));
+    this.rule = options.plausibility ?? DEFAULT_PLAUSIBILITY;
+    this.policy = options.policy ?? DEFAULT_IMPLAUSIBLE_TIME_POLICY;
+    this.lookback = options.adjustmentLookback ?? 12;
+    this.now = options.now ?? Date.now;
+  }
+
+  // ── configuration (writes) ────────────────────────────────────────────────────────────────
+  putAccount(a: Account): Promise<void> {
+    return this.config.putAccount(a, this.now());
+  }
+  assignDevice(deviceId: string, accountId: string | null, effectiveFrom: string): Promise<void> {
+    const d: DeviceAssignment = { deviceId, accountId, effectiveFrom, recordedAt: this.now() };
+    return this.config.assignDevice(d);
+  }
+  putTariffVersion(v: TariffVersion): Promise<'created' | 'unchanged'> {
+    return this.config.putTariffVersion(v, this.now());
+  }
+  assignTariff(t: Omit<TariffAssignment, 'recordedAt'>): Promise<void> {
+    return this.config.assignTariff({ ...t, recordedAt: this.now() });
+  }
+  putSuspension(s: Omit<Suspension, 'recordedAt'>): Promise<void> {
+    return this.config.putSuspension({ ...s, recordedAt: this.now() });
+  }
+
+  async loadConfig(accountIds?: readonly string[]): Promise<ConfigIndex> {
+    return new ConfigIndex(await this.config.load(accountIds));
+  }
+
+  // ── reads ─────────────────────────────────────────────────────────────────────────────────
+  private async presenceFor(plans: readonly AccountPlan[], source: PresenceSource = this.presence): Promise<PresenceSet> {
+    const ids = new Set<string>();
+    let from = Infinity;
+    let to = -Infinity;
+    for (const p of plans) {
+      for (const id of p.members.keys()) ids.add(id);
+      const r = utcDaysOf(p.bounds[0], p.bounds[p.bounds.length - 1]);
+      from = Math.min(from, r.fromDay);
+      to = Math.max(to, r.toDay);
+    }
+    return source.load([...ids].sort(), Number.isFinite(from) ? from : 0, Number.isFinite(to) ? to : 0);
+  }
+
+  private async rate(config: ConfigIndex, accountId: string, period: Period, source: PresenceSource = this.presence): Promise<StatementDoc> {
+    const plan = buildPlan(config, accountId, period);
+    const presence = await this.presenceFor([plan], source);
+    return rateStatement(plan, presence.view(this.policy), this.policy);
+  }
+
+  /** Live online minutes per device and local day (includes minutes not yet flushed by this instance's engine). */
+  async usage(accountId: string, period: Period): Promise<UsageReport> {
+    const config = await this.loadConfig([accountId]);
+    const plan = buildPlan(config, accountId, period);
+    const view = (await this.presenceFor([plan])).view(this.policy);
+    const devices = [...plan.members.keys()].sort().map((deviceId) => {
+      const iv = plan.members.get(deviceId)!;
+      const online = (day: number) => view.online(deviceId, day);
+      const implausible = (day: number) => view.implausible(deviceId, day);
+      const days = plan.dates
+        .map((date, i) => ({ date, onlineMinutes: minutesWithin(online, iv, plan.bounds[i], plan.bounds[i + 1]), implausibleMinutes: minutesWithin(implausible, iv, plan.bounds[i], plan.bounds[i + 1]) }))
+        .filter((d) => d.onlineMinutes > 0 || d.implausibleMinutes > 0);
+      return {
+        deviceId,
+        onlineMinutes: days.reduce((s, d) => s + d.onlineMinutes, 0),
+        implausibleMinutes: days.reduce((s, d) => s + d.implausibleMinutes, 0),
+        days,
+      };
+    });
+    return { accountId, timeZone: plan.account.timeZone, period, implausibleTimePolicy: this.policy, devices };
+  }
+
+  /**
+   * The statement of an account for a period: the frozen snapshot if closed, else a live draft.
+   * The draft of the next open period (the one right after the last closed one) carries the
+   * adjustments for late changes to closed periods.
+   */
+  async statement(accountId: string, period: Period): Promise<StatementResult> {
+    assertPeriod(period);
+    const closed = (await this.statements.listClosed([accountId])).get(accountId) ?? [];
+    const frozen = closed.find((c) => c.period.from === period.from && c.period.to === period.to);
+    if (frozen) return { status: 'closed', json: frozen.json, hash: frozen.hash, doc: frozen.doc };
+    const config = await this.loadConfig([accountId]);
+    const draft = await this.rate(config, accountId, period);
+    const adjustments = await this.adjustments(config, accountId, period, closed);
+    const doc = withAdjustments(draft, adjustments);
+    const json = statementJson(doc);
+    return { status: 'draft', json, hash: statementHash(json), doc };
+  }
+
+  private async adjustments(config: ConfigIndex, accountId: string, period: Period, closed: readonly ClosedStatement[], source: PresenceSource = this.presence): Promise<AdjustmentLine[]> {
+    const last = closed[closed.length - 1];
+    if (last === undefined || last.period.to !== period.from) return [];
+    const out: AdjustmentLine[] = [];
+    const considered = closed.slice(-this.lookback);
+    for (const c of considered) {
+      const earlier = closed.filter((x) => x.period.from > c.period.from).flatMap((x) => x.doc.adjustments.filter((a) => a.originalPeriod.from === c.period.from && a.originalPeriod.to === c.period.to));
+      const recomputed = await this.rate(config, accountId, c.period, source);
+      out.push(...adjustmentsFor(c.doc, earlier, recomputed));
+    }
+    return out;
+  }
+
+  /**
+   * Closes a period: freezes the draft (with its adjustments) as a snapshot with its SHA-256.
+   * The period must have ended in the account's time zone, must not be closed yet, and must start
+   * where the last closed period ended (periods close in order).
+   */
+  async close(accountId: string, period: Period): Promise<StatementResult> {
+    assertPeriod(period);
+    const config = await this.loadConfig([accountId]);
+    const account = config.account(accountId);
+    const now = this.now();
+    const end = localMidnight(period.to, account.timeZone);
+    if (now < end) throw ratingError('FM_RATING_PERIOD_NOT_ENDED', `period ${period.from}..${period.to} ends at ${new Date(end).toISOString()} in ${account.timeZone}; now is ${new Date(now).toISOString()}`);
+    const closed = (await this.statements.listClosed([accountId])).get(accountId) ?? [];
+    if (closed.some((c) => c.period.from === period.from && c.period.to === period.to)) throw ratingError('FM_RATING_ALREADY_CLOSED', `${accountId} ${period.from}..${period.to} is already closed`);
+    const last = closed[closed.length - 1];
+    if (last !== undefined && last.period.to !== period.from) {
+      throw ratingError('FM_RATING_CLOSE_OUT_OF_ORDER', `the next period to close for ${accountId} starts ${last.period.to}, not ${period.from}`);
+    }
+    const draft = withAdjustments(await this.rate(config, accountId, period), await this.adjustments(config, accountId, period, closed));
+    const doc: StatementDoc = { ...draft, status: 'closed', closedAt: new Date(now).toISOString() };
+    const json = statementJson(doc);
+    const hash = statementHash(json);
+    await this.statements.insert({ accountId, period, closedAt: now, hash, json });
+    return { status: 'closed', json, hash, doc };
+  }
+
+  /**
+   * Draft statements for many accounts (a billing run): configuration loaded once, presence in one
+   * read per chunk of accounts, so memory stays bounded by `chunkSize`. Accounts with closed
+   * periods take the single-account path (closed snapshots, adjustments).
+   */
+  async *billingRun(period: Period, accountIds?: readonly string[], chunkSize = 500): AsyncGenerator<StatementResult> {
+    assertPeriod(period);
+    const config = await this.loadConfig(accountIds);
+    const ids = accountIds ? [...accountIds].sort() : config.accountIds();
+    for (let i = 0; i < ids.length; i += chunkSize) {
+      const chunk = ids.slice(i, i + chunkSize);
+      const closed = await this.statements.listClosed(chunk);
+      const simple = chunk.filter((id) => !closed.has(id));
+      const plans = simple.map((id) => buildPlan(config, id, period));
+      const presence = await this.presenceFor(plans);
+      const view = presence.view(this.policy);
+      const results = new Map<string, StatementResult>();
+      for (const plan of plans) {
+        const doc = rateStatement(plan, view, this.policy);
+        const json = statementJson(doc);
+        results.set(plan.account.id, { status: 'draft', json, hash: statementHash(json), doc });
+      }
+      for (const id of chunk) yield results.get(id) ?? (await this.statement(id, period));
+    }
+  }
+
+  // ── reconcile ─────────────────────────────────────────────────────────────────────────────
+  /** Which raw records `reconcile` needs for an account-period. */
+  async reconcileScope(accountId: string, period: Period): Promise<ReconcileScope> {
+    const plan = buildPlan(await this.loadConfig([accountId]), accountId, period);
+    const { fromDay, toDay } = utcDaysOf(plan.bounds[0], plan.bounds[plan.bounds.length - 1]);
+    return { deviceIds: [...plan.members.keys()].sort(), fromDay, toDay, rowsFrom: dayToIso(fromDay - 1), rowsTo: dayToIso(toDay + 1) };
+  }
+
+  /** Recomputes the period from raw records (see `reconcileScope`) and reports every difference. */
+  async reconcile(accountId: string, period: Period, rows: Iterable<RawPresenceRow> | AsyncIterable<RawPresenceRow>): Promise<ReconcileReport> {
+    const scope = await this.reconcileScope(accountId, period);
+    const recomputed = await recomputePresence(rows, scope.deviceIds, scope.fromDay, scope.toDay, this.rule);
+    const persisted = await this.persisted.load(scope.deviceIds, scope.fromDay, scope.toDay);
+    const presence = comparePresence(recomputed, persisted, scope.deviceIds, scope.fromDay, scope.toDay);
+    const config = await this.loadConfig([accountId]);
+    const fromRaw = await this.rate(config, accountId, period, { load: async () => recomputed });
+    const closedList = (await this.statements.listClosed([accountId])).get(accountId) ?? [];
+    const closed = closedList.find((c) => c.period.from === period.from && c.period.to === period.to);
+    let statement: AdjustmentLine[];
+    if (closed === undefined) {
+      statement = adjustmentsFor(await this.rate(config, accountId, period, this.persisted), [], fromRaw);
+    } else {
+      const issued = closedList.filter((c) => c.period.from > period.from).flatMap((c) => c.doc.adjustments);
+      const last = closedList[closedList.length - 1];
+      const next = nextPeriodAfter(last.period);
+      const pending = (await this.adjustments(config, accountId, next, closedList, this.persisted));
+      const mine = [...issued, ...pending].filter((a) => a.originalPeriod.from === period.from && a.originalPeriod.to === period.to);
+      statement = adjustmentsFor(closed.doc, mine, fromRaw);
+    }
+    return { accountId, period, status: closed ? 'closed' : 'draft', devices: scope.deviceIds.length, presence, statement, ok: presence.length === 0 && statement.length === 0 };
+  }
+}
