@@ -12,6 +12,7 @@
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import { decodeTcpPacket, encodeAvlPacket } from '../protocols/teltonika/index.ts';
+import { decodePacket as decodeWialonPacket, encodeBlackBox, type WialonDataBody } from '../protocols/wialon-ips/index.ts';
 import type { AvlCodec, AvlRecordInput } from '../protocols/teltonika/index.ts';
 
 interface BenchCase {
@@ -111,6 +112,54 @@ for (const [label, codec] of [['Codec 8', 0x08], ['Codec 8E', 0x8e]] as const) {
     // Its input is a hex string; we hand it pre-built hex, so the bytes→hex cost is not charged to it.
     decode: (i) => new peer.ProtocolParser(hexes[i]).Content?.AVL_Datas.length ?? 0,
     note: 'given pre-built hex strings (its input format)',
+  });
+}
+
+// Wialon IPS v2.0 `#B#` of 50 extended-data bodies, each with 8 params (CRC checked). No npm peer
+// decodes Wialon IPS, so this case has no comparison row.
+{
+  const bodies = (seed: number): WialonDataBody[] =>
+    Array.from({ length: RECORDS_PER_PACKET }, (_, i) => ({
+      kind: 'D' as const,
+      time: Date.UTC(2026, 10, 1) + (seed * RECORDS_PER_PACKET + i) * 60_000,
+      latitude: 55.75 + i / 1e4,
+      longitude: 37.61 + seed / 1e3,
+      speed: 40 + (i % 30),
+      course: (i * 7) % 360,
+      altitude: 150,
+      satellites: 9,
+      hdop: 0.9,
+      inputs: 1,
+      outputs: 0,
+      adc: [12.5, 0.02],
+      ibutton: null,
+      params: [
+        { name: 'ign', type: 1 as const, value: 1 },
+        { name: 'fuel', type: 2 as const, value: 45.5 + i },
+        { name: 'pwr_ext', type: 2 as const, value: 13.8 },
+        { name: 'odo', type: 1 as const, value: 120_000 + i },
+        { name: 'gsm', type: 1 as const, value: 4 },
+        { name: 'temp1', type: 2 as const, value: -4.5 },
+        { name: 'driver', type: 3 as const, value: 'Иванов' },
+        { name: 'hw', type: 3 as const, value: 'V4.5' },
+      ],
+    }));
+  const packets = Array.from({ length: PACKET_VARIANTS }, (_, k) => {
+    const p = encodeBlackBox('2.0', bodies(k));
+    return p.subarray(0, p.length - 2); // the framer hands the decoder a packet without its \r\n
+  });
+  const state = { deviceId: '861230043907626', version: '2.0' as const };
+  CASES.push({
+    name: 'Wialon #B# (v2.0, 50 × D)',
+    protocol: 'wialon-ips',
+    implementation: 'fleetmeter decodePacket',
+    bytes: packets.reduce((s, p) => s + p.length, 0),
+    packets: packets.length,
+    records: packets.length * RECORDS_PER_PACKET,
+    decode: (i) => {
+      const r = decodeWialonPacket(packets[i], state, 1_700_000_000_000);
+      return r.ok ? r.records.length : 0;
+    },
   });
 }
 

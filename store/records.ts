@@ -22,8 +22,15 @@ export function partitionDay(deviceTime: number | null, receivedAt: number): num
   return Math.floor(t / DAY_MS);
 }
 
+let lastDayNumber = NaN;
+let lastDayText = '';
+/** 'YYYY-MM-DD' of a UTC day number; memoised for the last day (a batch is mostly one day). */
 function isoDay(dayNumber: number): string {
-  return new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
+  if (dayNumber !== lastDayNumber) {
+    lastDayText = new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
+    lastDayNumber = dayNumber;
+  }
+  return lastDayText;
 }
 
 /** cyrb53 (public domain): fast, well-mixed 53-bit string hash; exact as a JS number. */
@@ -119,8 +126,15 @@ export function recordRow(r: TelemetryRecord, transport: Transport, frameHash: n
       values += ',';
     }
     ids += typeof e.id === 'number' ? '"' + e.id + '"' : JSON.stringify(e.id);
-    kinds += '"' + ioKind(e.value) + '"';
-    values += JSON.stringify(ioText(e.value));
+    const v = e.value;
+    // Numbers (the common case) need no JSON escaping: skip JSON.stringify on the hot path.
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      kinds += '"n"';
+      values += '"' + v + '"';
+    } else {
+      kinds += '"' + ioKind(v) + '"';
+      values += JSON.stringify(ioText(v));
+    }
   }
   const hasTime = r.deviceTime !== null && Number.isSafeInteger(r.deviceTime);
   // Content part: what the device said. Hashed for the dedup key.

@@ -1,0 +1,120 @@
+/**
+ * One validated configuration for every command, from (highest first) command-line flags,
+ * environment variables and documented defaults. The table below is the single source: `--help`
+ * and docs/configuration.md are generated from it, and `loadConfig` validates against it.
+ */
+import { Type, type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+
+interface Option {
+  readonly env: string;
+  readonly flag: string;
+  readonly default: string;
+  readonly schema: TSchema;
+  readonly help: string;
+}
+
+const portSchema = Type.Union([Type.Literal('off'), Type.Integer({ minimum: 0, maximum: 65535 })]);
+const port = (help: string, def: string) => ({
+  default: def,
+  schema: portSchema,
+  help: `${help} ("off" disables; 0 picks a free port)`,
+});
+const int = (min: number, max: number) => Type.Integer({ minimum: min, maximum: max });
+
+const table = {
+  store: { env: 'FLEETMETER_STORE', flag: 'store', default: 'chdb', schema: Type.Union([Type.Literal('chdb'), Type.Literal('server')]), help: 'storage backend: chdb (embedded, no server) or server (ClickHouse over HTTP); server is the default when CLICKHOUSE_URL is set' },
+  dataDir: { env: 'FLEETMETER_DATA_DIR', flag: 'data-dir', default: './data', schema: Type.String({ minLength: 1 }), help: 'chDB data directory' },
+  clickhouseUrl: { env: 'CLICKHOUSE_URL', flag: 'clickhouse-url', default: '', schema: Type.String(), help: 'ClickHouse server URL, e.g. http://127.0.0.1:8123' },
+  clickhouseUser: { env: 'CLICKHOUSE_USER', flag: 'clickhouse-user', default: 'default', schema: Type.String(), help: 'ClickHouse user' },
+  clickhousePassword: { env: 'CLICKHOUSE_PASSWORD', flag: 'clickhouse-password', default: '', schema: Type.String(), help: 'ClickHouse password' },
+  database: { env: 'CLICKHOUSE_DATABASE', flag: 'database', default: 'fleetmeter', schema: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), help: 'database (created if missing), on either backend' },
+  host: { env: 'FLEETMETER_HOST', flag: 'host', default: '0.0.0.0', schema: Type.String({ minLength: 1 }), help: 'address the device listeners bind to' },
+  teltonikaTcp: { ...port('Teltonika TCP port', '5027'), env: 'FLEETMETER_TELTONIKA_TCP_PORT', flag: 'teltonika-tcp-port' },
+  teltonikaUdp: { ...port('Teltonika UDP port', '5027'), env: 'FLEETMETER_TELTONIKA_UDP_PORT', flag: 'teltonika-udp-port' },
+  wialonTcp: { ...port('Wialon IPS TCP port', '20332'), env: 'FLEETMETER_WIALON_TCP_PORT', flag: 'wialon-tcp-port' },
+  wialonUdp: { ...port('Wialon IPS UDP port', '20332'), env: 'FLEETMETER_WIALON_UDP_PORT', flag: 'wialon-udp-port' },
+  mqttPort: { ...port('MQTT broker port (embedded aedes, MQTT 3.1.1; client id = device id)', '1883'), env: 'FLEETMETER_MQTT_PORT', flag: 'mqtt-port' },
+  mqttTlsPort: { ...port('MQTT over TLS port (needs --mqtt-tls-cert and --mqtt-tls-key)', 'off'), env: 'FLEETMETER_MQTT_TLS_PORT', flag: 'mqtt-tls-port' },
+  mqttTlsCert: { env: 'FLEETMETER_MQTT_TLS_CERT', flag: 'mqtt-tls-cert', default: '', schema: Type.String(), help: 'PEM certificate (chain) file for MQTT over TLS' },
+  mqttTlsKey: { env: 'FLEETMETER_MQTT_TLS_KEY', flag: 'mqtt-tls-key', default: '', schema: Type.String(), help: 'PEM private key file for MQTT over TLS' },
+  mqttWsPort: { ...port('MQTT over WebSocket port', 'off'), env: 'FLEETMETER_MQTT_WS_PORT', flag: 'mqtt-ws-port' },
+  mqttTopicPrefix: { env: 'FLEETMETER_MQTT_TOPIC_PREFIX', flag: 'mqtt-topic-prefix', default: 'fleetmeter', schema: Type.String({ pattern: '^[^$/#+\\s][^/#+\\s]*(/[^/#+\\s]+)*$' }), help: 'first topic level(s) of every device topic: PREFIX/DEVICE_ID/telemetry (or …/telemetry/json, /protobuf, /avl), …/commands, …/responses' },
+  mqttBridgeUrl: { env: 'FLEETMETER_MQTT_BRIDGE_URL', flag: 'mqtt-bridge-url', default: '', schema: Type.Union([Type.Literal(''), Type.String({ pattern: '^(mqtts?|wss?|tcp|tls)://' })]), help: 'external broker to take telemetry from, e.g. mqtt://broker:1883 (empty: no bridge)' },
+  mqttBridgeTopic: { env: 'FLEETMETER_MQTT_BRIDGE_TOPIC', flag: 'mqtt-bridge-topic', default: '', schema: Type.String(), help: 'bridge topic filter (empty: PREFIX/+/telemetry/#), subscribed at QoS 1' },
+  mqttBridgeGroup: { env: 'FLEETMETER_MQTT_BRIDGE_GROUP', flag: 'mqtt-bridge-group', default: '', schema: Type.String({ pattern: '^[^/#+\\s]*$' }), help: 'shared-subscription group: subscribe as $share/GROUP/FILTER so gateway instances split the load (empty: a plain subscription)' },
+  mqttBridgeClientId: { env: 'FLEETMETER_MQTT_BRIDGE_CLIENT_ID', flag: 'mqtt-bridge-client-id', default: '', schema: Type.String(), help: 'bridge client id, fixed so the broker keeps the persistent session (empty: fleetmeter-HOSTNAME; extra connections add -1, -2, …)' },
+  mqttBridgeUsername: { env: 'FLEETMETER_MQTT_BRIDGE_USERNAME', flag: 'mqtt-bridge-username', default: '', schema: Type.String(), help: 'bridge username on the external broker' },
+  mqttBridgePassword: { env: 'FLEETMETER_MQTT_BRIDGE_PASSWORD', flag: 'mqtt-bridge-password', default: '', schema: Type.String(), help: 'bridge password on the external broker' },
+  mqttBridgeConnections: { env: 'FLEETMETER_MQTT_BRIDGE_CONNECTIONS', flag: 'mqtt-bridge-connections', default: '1', schema: int(1, 64), help: 'bridge connections; each carries one message per commit, so more need a shared group' },
+  mqttBridgeVersion: { env: 'FLEETMETER_MQTT_BRIDGE_VERSION', flag: 'mqtt-bridge-version', default: '5', schema: Type.Union([Type.Literal(5), Type.Literal(4)]), help: 'MQTT version of the bridge: 5 (reason codes for refused messages) or 4 (3.1.1)' },
+  adminHost: { env: 'FLEETMETER_ADMIN_HOST', flag: 'admin-host', default: '127.0.0.1', schema: Type.String({ minLength: 1 }), help: 'address of the admin listener (/metrics, /health)' },
+  adminPort: { ...port('admin port: /metrics (Prometheus), /health, /ready', '9464'), env: 'FLEETMETER_ADMIN_PORT', flag: 'admin-port' },
+  apiHost: { env: 'FLEETMETER_API_HOST', flag: 'api-host', default: '0.0.0.0', schema: Type.String({ minLength: 1 }), help: 'address the REST API binds to' },
+  apiPort: { ...port('REST API port: /v1 (API keys), /openapi.json, /docs, /health, /ready', '8080'), env: 'FLEETMETER_API_PORT', flag: 'api-port' },
+  unknownDevices: { env: 'FLEETMETER_UNKNOWN_DEVICES', flag: 'unknown-devices', default: 'accept', schema: Type.Union([Type.Literal('accept'), Type.Literal('reject')]), help: 'unregistered devices: accept (store and list as discovered) or reject (Teltonika 00, Wialon #AL#0)' },
+  idleTimeoutMs: { env: 'FLEETMETER_IDLE_TIMEOUT_MS', flag: 'idle-timeout-ms', default: '300000', schema: int(1000, 86_400_000), help: 'close a TCP connection silent for this long' },
+  maxFrameBytes: { env: 'FLEETMETER_MAX_FRAME_BYTES', flag: 'max-frame-bytes', default: '65536', schema: int(256, 16 * 1024 * 1024), help: 'largest frame/datagram accepted (bytes); larger is a protocol error' },
+  maxConnections: { env: 'FLEETMETER_MAX_CONNECTIONS', flag: 'max-connections', default: '50000', schema: int(1, 1_000_000), help: 'concurrent TCP connections per listener' },
+  connectionsPerAddress: { env: 'FLEETMETER_CONNECTIONS_PER_ADDRESS_PER_SECOND', flag: 'connections-per-address', default: '100', schema: int(0, 1_000_000), help: 'new TCP connections per second from one source address (0 = unlimited)' },
+  maxInFlightPerConnection: { env: 'FLEETMETER_MAX_IN_FLIGHT_PER_CONNECTION', flag: 'max-in-flight-per-connection', default: '4096', schema: int(1, 1_000_000), help: 'uncommitted frames per connection before its socket is paused' },
+  batchRecords: { env: 'FLEETMETER_BATCH_RECORDS', flag: 'batch-records', default: '20000', schema: int(1, 1_000_000), help: 'cut an insert batch at this many records' },
+  batchDelayMs: { env: 'FLEETMETER_BATCH_DELAY_MS', flag: 'batch-delay-ms', default: '50', schema: int(0, 60_000), help: 'cut an insert batch this long after its first record' },
+  maxQueuedRecords: { env: 'FLEETMETER_MAX_QUEUED_RECORDS', flag: 'max-queued-records', default: '200000', schema: int(1, 100_000_000), help: 'records waiting for commit before sockets are paused (memory bound)' },
+  commitTimeoutMs: { env: 'FLEETMETER_COMMIT_TIMEOUT_MS', flag: 'commit-timeout-ms', default: '15000', schema: int(100, 600_000), help: 'retry a failed insert for this long; then the devices are not acked and resend' },
+  registryRefreshMs: { env: 'FLEETMETER_REGISTRY_REFRESH_MS', flag: 'registry-refresh-ms', default: '1000', schema: int(50, 600_000), help: 'how often the device registry cache reloads changes from ClickHouse' },
+  ratingFlushMs: { env: 'FLEETMETER_RATING_FLUSH_MS', flag: 'rating-flush-ms', default: '5000', schema: int(100, 3_600_000), help: 'how often the rating engine persists changed presence to ClickHouse (live totals are in memory at once)' },
+  logLevel: { env: 'FLEETMETER_LOG_LEVEL', flag: 'log-level', default: 'info', schema: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]), help: 'log level (pino)' },
+} satisfies Record<string, Option>;
+
+type Table = typeof table;
+/** The validated config, typed from the table: a port set to "off" becomes null. */
+export type Config = {
+  readonly [K in keyof Table]: Static<Table[K]['schema']> extends infer V ? ([Extract<V, 'off'>] extends [never] ? V : Exclude<V, 'off'> | null) : never;
+};
+
+export class ConfigError extends Error {}
+
+export const configOptions: readonly (Option & { key: keyof Table })[] = Object.entries(table).map(([key, o]) => ({ key: key as keyof Table, ...o }));
+
+/**
+ * Builds the config from flags (`{ 'teltonika-tcp-port': '5027' }`), the environment and defaults.
+ * Throws ConfigError naming every invalid setting, with where it came from.
+ */
+export function loadConfig(flags: { readonly [flag: string]: string | undefined } = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const out: { [key: string]: unknown } = {};
+  const problems: string[] = [];
+  for (const o of configOptions) {
+    const fromFlag = flags[o.flag];
+    const fromEnv = env[o.env];
+    const raw = fromFlag ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined);
+    let text = raw ?? o.default;
+    if (o.key === 'store' && raw === undefined && (flags['clickhouse-url'] ?? env.CLICKHOUSE_URL)) text = 'server';
+    const value = Value.Convert(o.schema, text);
+    if (!Value.Check(o.schema, value)) {
+      const source = fromFlag !== undefined ? `--${o.flag}` : raw !== undefined ? o.env : 'default';
+      problems.push(`${o.env} / --${o.flag} = ${JSON.stringify(text)} (from ${source}): ${o.help}`);
+      continue;
+    }
+    out[o.key] = value === 'off' ? null : value;
+  }
+  if (out.store === 'server' && !out.clickhouseUrl) problems.push('store=server needs CLICKHOUSE_URL / --clickhouse-url');
+  if (out.mqttTlsPort != null && (!out.mqttTlsCert || !out.mqttTlsKey)) problems.push('--mqtt-tls-port needs --mqtt-tls-cert and --mqtt-tls-key (FLEETMETER_MQTT_TLS_CERT, FLEETMETER_MQTT_TLS_KEY)');
+  if (typeof out.mqttBridgeConnections === 'number' && out.mqttBridgeConnections > 1 && !out.mqttBridgeGroup) {
+    problems.push('--mqtt-bridge-connections above 1 needs --mqtt-bridge-group (FLEETMETER_MQTT_BRIDGE_GROUP): without a shared subscription every connection would get every message');
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  return out as unknown as Config;
+}
+
+/** The options as a text table for `--help`. */
+export function configHelp(): string {
+  const rows = configOptions.map((o) => `  --${o.flag.padEnd(30)} ${o.env.padEnd(44)} default ${JSON.stringify(o.default)}\n      ${o.help}`);
+  return rows.join('\n');
+}
+
+/** The options as a Markdown table (docs/configuration.md). */
+export function configMarkdown(): string {
+  const rows = configOptions.map((o) => `| \`--${o.flag}\` | \`${o.env}\` | ${o.default === '' ? '(none)' : '`' + o.default + '`'} | ${o.help} |`);
+  return ['| flag | environment | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,49 @@
+/** `fleetmeter serve`: the gateway and the REST API, until SIGTERM/SIGINT, then a graceful shutdown. */
+import { createLive } from '../api/live.ts';
+import { startApi } from '../api/server.ts';
+import { startGateway } from '../ingest/gateway.ts';
+import { configHelp } from './config.ts';
+import { allMigrations, createLogger, loadConfig, openAndMigrate, splitArgs } from './runtime.ts';
+
+export async function run(args: string[]): Promise<number> {
+  const { flags } = splitArgs(args);
+  if (flags.help) {
+    process.stdout.write(`usage: fleetmeter serve [options]\n\n${configHelp()}\n`);
+    return 0;
+  }
+  const config = loadConfig(flags);
+  const log = createLogger(config);
+  const store = await openAndMigrate(config, log);
+  log.info({ backend: store.backend, database: store.database }, 'storage ready');
+  // The rating engine and the fleet tracker see every committed batch (live usage, fleet health).
+  const live = createLive(store, { log, flushMs: config.ratingFlushMs });
+  await live.start();
+  const gateway = await startGateway(store, config, log, live.sink);
+  // The API shares the gateway's device registry: a device registered through it is accepted at once.
+  const api =
+    config.apiPort === null
+      ? null
+      : await startApi(
+          { store, live, registry: gateway.context.registry, logger: log, log, migrations: allMigrations.map((m) => m.id), metricsRegistries: [gateway.metrics.registry], prewarmUsage: true },
+          { host: config.apiHost, port: config.apiPort },
+        );
+  log.info({ ports: { ...gateway.ports, ...(api ? { api: api.port } : {}) } }, 'fleetmeter serving');
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down: no new connections, committing and acking what arrived');
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      resolve();
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+  await api?.close();
+  await gateway.close();
+  await live.stop();
+  await store.close();
+  return 0;
+}

@@ -1,0 +1,198 @@
+/**
+ * Device identity for the ingest path: who may log in, with which password, and which devices
+ * connected without being registered ("discovered" — so no connected vehicle goes unnoticed).
+ *
+ * The registry lives in ClickHouse (`devices`, written by the API) and is cached here in memory:
+ * a full load at start, then every `refreshMs` only the rows changed since the last load. Several
+ * gateway instances converge through ClickHouse; a change is visible to ingest within ~1 s.
+ * Decisions are synchronous against the cache: a login never waits on storage.
+ */
+import { createHash } from 'node:crypto';
+import type { ProtocolName, Transport } from '../protocols/record.ts';
+import { sqlNumber } from '../store/sql.ts';
+import type { Migration, Store } from '../store/types.ts';
+
+export const UNKNOWN_DEVICE_POLICIES = ['accept', 'reject'] as const;
+export type UnknownDevicePolicy = (typeof UNKNOWN_DEVICE_POLICIES)[number];
+
+export const DEVICE_STATUSES = ['active', 'blocked'] as const;
+export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
+
+export type LoginDecision = 'accepted' | 'rejected' | 'bad-password';
+
+export interface DeviceEntry {
+  readonly deviceId: string;
+  readonly protocol: string;
+  /** SHA-256 (hex) of the device password; empty when the device has none. */
+  readonly passwordHash: string;
+  readonly status: DeviceStatus;
+}
+
+export const registryMigrations: readonly Migration[] = [
+  {
+    id: '0100_devices',
+    statements: [
+      // `version` is the change time in ms: the newest row per device wins; `deleted` tombstones.
+      `CREATE TABLE IF NOT EXISTS devices (
+        device_id String,
+        protocol String,
+        password_hash String,
+        status String,
+        version Int64,
+        deleted UInt8
+      ) ENGINE = ReplacingMergeTree(version) ORDER BY device_id`,
+      `CREATE TABLE IF NOT EXISTS discovered_devices (
+        device_id String,
+        protocol String,
+        transport String,
+        remote String,
+        seen_ts Int64
+      ) ENGINE = MergeTree() PARTITION BY toYYYYMM(toDate(intDiv(seen_ts, 1000))) ORDER BY (device_id, seen_ts)`,
+    ],
+  },
+];
+
+const CLOCK_SKEW_LOOKBACK_MS = 60_000n;
+
+export function hashPassword(password: string): string {
+  return createHash('sha256').update(password, 'utf8').digest('hex');
+}
+
+interface DeviceRow {
+  device_id: string;
+  protocol: string;
+  password_hash: string;
+  status: string;
+  version: string;
+  deleted: number;
+}
+
+export interface DeviceRegistryOptions {
+  readonly unknownDevicePolicy: UnknownDevicePolicy;
+  readonly refreshMs: number;
+  /** A discovered device is written at most once per this interval (ms). */
+  readonly discoveredWriteIntervalMs: number;
+}
+
+export class DeviceRegistry {
+  private readonly devices = new Map<string, DeviceEntry>();
+  private lastVersion = -1n;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly discoveredAt = new Map<string, number>();
+  private pendingDiscovered: string[] = [];
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: DeviceRegistryOptions,
+    private readonly now: () => number = Date.now,
+    private readonly log: { warn(obj: object, msg: string): void } = console as never,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => {
+      this.refresh().catch((err) => this.log.warn({ err: (err as Error).message }, 'device registry refresh failed; serving the cached copy'));
+    }, this.options.refreshMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flushDiscovered().catch(() => undefined);
+  }
+
+  /** Loads rows changed since the last refresh (all rows the first time). */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.load().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async load(): Promise<void> {
+    const rows = await this.store.query<DeviceRow>(
+      // Re-read a minute behind the newest version seen: another instance's clock may lag ours.
+      `SELECT device_id, protocol, password_hash, status, version, deleted FROM devices FINAL WHERE version > ${sqlNumber(this.lastVersion - CLOCK_SKEW_LOOKBACK_MS)}`,
+    );
+    for (const row of rows) {
+      const version = BigInt(row.version);
+      if (version > this.lastVersion) this.lastVersion = version;
+      if (row.deleted) this.devices.delete(row.device_id);
+      else
+        this.devices.set(row.device_id, {
+          deviceId: row.device_id,
+          protocol: row.protocol,
+          passwordHash: row.password_hash,
+          status: (DEVICE_STATUSES as readonly string[]).includes(row.status) ? (row.status as DeviceStatus) : 'active',
+        });
+    }
+    await this.flushDiscovered();
+  }
+
+  get(deviceId: string): DeviceEntry | undefined {
+    return this.devices.get(deviceId);
+  }
+
+  get size(): number {
+    return this.devices.size;
+  }
+
+  /**
+   * Decides a login. `password` is what the device sent (null when the protocol has none). A
+   * registered device with a password set must send it; an unknown device follows the policy.
+   */
+  authorize(deviceId: string, protocol: ProtocolName, transport: Transport, password: string | null, remote: string): LoginDecision {
+    const entry = this.devices.get(deviceId);
+    if (!entry) {
+      if (this.options.unknownDevicePolicy === 'reject') return 'rejected';
+      this.noteDiscovered(deviceId, protocol, transport, remote);
+      return 'accepted';
+    }
+    if (entry.status === 'blocked') return 'rejected';
+    if (entry.passwordHash && (password === null || hashPassword(password) !== entry.passwordHash)) return 'bad-password';
+    return 'accepted';
+  }
+
+  private noteDiscovered(deviceId: string, protocol: string, transport: string, remote: string): void {
+    const now = this.now();
+    const last = this.discoveredAt.get(deviceId);
+    if (last !== undefined && now - last < this.options.discoveredWriteIntervalMs) return;
+    this.discoveredAt.set(deviceId, now);
+    this.pendingDiscovered.push(JSON.stringify({ device_id: deviceId, protocol, transport, remote, seen_ts: now }));
+  }
+
+  /** Writes discovered devices noted since the last write (called on every refresh tick). */
+  async flushDiscovered(): Promise<void> {
+    if (this.pendingDiscovered.length === 0) return;
+    const lines = this.pendingDiscovered;
+    this.pendingDiscovered = [];
+    try {
+      await this.store.insertJsonLines('discovered_devices', lines.join('\n'));
+    } catch (err) {
+      this.pendingDiscovered.unshift(...lines);
+      throw err;
+    }
+  }
+
+  /** Registers or updates a device (used by the API and tests). */
+  async upsert(entry: { deviceId: string; protocol: string; password?: string | null; status?: DeviceStatus }): Promise<void> {
+    const row = {
+      device_id: entry.deviceId,
+      protocol: entry.protocol,
+      password_hash: entry.password ? hashPassword(entry.password) : '',
+      status: entry.status ?? 'active',
+      version: String(this.nextVersion()),
+      deleted: 0,
+    };
+    await this.store.insert('devices', [row]);
+  }
+
+  /** Versions must increase even for two writes in the same millisecond. */
+  private lastWritten = 0;
+  private nextVersion(): number {
+    this.lastWritten = Math.max(this.now(), this.lastWritten + 1);
+    return this.lastWritten;
+  }
+}

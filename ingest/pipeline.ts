@@ -1,0 +1,245 @@
+/**
+ * Group commit with ack-after-commit.
+ *
+ * Sessions `submit()` what one frame carried (its records and the raw frame); the promise settles
+ * only when the batch holding it is committed to ClickHouse (resolve → the session may ack) or
+ * has definitely failed (reject → the session must not ack; the device keeps the data and
+ * resends). Batches are cut at `batchRecords` rows or `batchDelayMs` after their first unit.
+ *
+ * While every insert slot is busy, the due batch keeps growing (group commit), so a slow store
+ * gets fewer, larger inserts. Inserts are idempotent (ReplacingMergeTree keyed by content), so a failed batch is retried
+ * whole, with exponential backoff, until `commitTimeoutMs`; after that its units are rejected.
+ *
+ * Memory is bounded by backpressure, not by dropping: once `maxQueuedRecords` are waiting, `full`
+ * is true and sessions stop reading their sockets until there is room again (`onRoom`). The bound
+ * is exact for what a session reads next; a chunk already read when the bound was reached is
+ * still accepted (at most one chunk per connection over the bound). Serialisation to JSONEachRow
+ * happens here, once per record, when the unit is submitted.
+ */
+import { EventEmitter } from 'node:events';
+import type { ProtocolName, TelemetryRecord, Transport } from '../protocols/record.ts';
+import type { Store } from '../store/types.ts';
+import { frameRow, hashBytes, recordRow } from '../store/records.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface IngestUnit {
+  readonly deviceId: string;
+  readonly protocol: ProtocolName;
+  readonly transport: Transport;
+  readonly receivedAt: number;
+  /** The raw bytes that carried the records, kept for audit. */
+  readonly frame: Uint8Array;
+  readonly records: readonly TelemetryRecord[];
+}
+
+/** Where committed records go next (the rating engine). Called once per committed batch. */
+export interface RecordSink {
+  ingest(records: readonly TelemetryRecord[]): void | Promise<void>;
+}
+
+export interface PipelineOptions {
+  readonly batchRecords: number;
+  readonly batchDelayMs: number;
+  readonly maxQueuedRecords: number;
+  readonly maxInFlightBatches: number;
+  readonly commitTimeoutMs: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+}
+
+export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
+  batchRecords: 20_000,
+  batchDelayMs: 50,
+  maxQueuedRecords: 200_000,
+  maxInFlightBatches: 2,
+  commitTimeoutMs: 15_000,
+  retryBaseMs: 100,
+  retryMaxMs: 2_000,
+};
+
+export class CommitError extends Error {
+  readonly code = 'FM_ERR_COMMIT_FAILED';
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+interface Batch {
+  recordLines: string[];
+  frameLines: string[];
+  records: TelemetryRecord[];
+  waiters: Waiter[];
+  units: number;
+}
+
+const newBatch = (): Batch => ({ recordLines: [], frameLines: [], records: [], waiters: [], units: 0 });
+
+export class Pipeline extends EventEmitter {
+  readonly options: PipelineOptions;
+  private current: Batch = newBatch();
+  /** The current batch is due: its delay passed or it reached `batchRecords`. */
+  private due = false;
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight = 0;
+  private queued = 0;
+  private closing = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly roomWaiters = new Set<() => void>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly sink: RecordSink | null,
+    private readonly metrics: Metrics | null,
+    options: Partial<PipelineOptions> = {},
+    private readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void } = console as never,
+  ) {
+    super();
+    this.options = { ...DEFAULT_PIPELINE_OPTIONS, ...options };
+  }
+
+  /** True while sessions must stop reading: the queue has reached its bound. */
+  get full(): boolean {
+    return this.queued >= this.options.maxQueuedRecords;
+  }
+
+  /** Records accepted but not yet committed. */
+  get queuedRecords(): number {
+    return this.queued;
+  }
+
+  /**
+   * Calls `fn` once, when the queue drops below its bound again. One set of waiters instead of a
+   * 'drain' listener per connection: 10 000 paused sockets must not mean 10 000 listeners.
+   */
+  onRoom(fn: () => void): void {
+    this.roomWaiters.add(fn);
+  }
+
+  offRoom(fn: () => void): void {
+    this.roomWaiters.delete(fn);
+  }
+
+  /** Resolves when the unit's records are committed; rejects (CommitError) if they never will be. */
+  submit(unit: IngestUnit): Promise<void> {
+    if (this.closing) return Promise.reject(new CommitError('gateway is shutting down'));
+    return new Promise<void>((resolve, reject) => {
+      const b = this.current;
+      const frameHash = hashBytes(unit.frame);
+      if (unit.frame.length > 0) {
+        b.frameLines.push(frameRow(unit.deviceId, unit.protocol, unit.transport, unit.receivedAt, frameHash, unit.frame));
+      }
+      for (const r of unit.records) {
+        b.recordLines.push(recordRow(r, unit.transport, frameHash));
+        b.records.push(r);
+      }
+      b.waiters.push({ resolve, reject });
+      b.units++;
+      this.queued += unit.records.length;
+      this.metrics?.queuedRecords.set(this.queued);
+      if (b.recordLines.length >= this.options.batchRecords) this.markDue();
+      else if (!this.timer && !this.due) this.timer = setTimeout(() => this.markDue(), this.options.batchDelayMs);
+    });
+  }
+
+  /** Commits everything accepted so far, then rejects new submissions. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.markDue();
+    if (this.inFlight === 0 && this.current.units === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Makes the current batch due now (tests and shutdown). */
+  flush(): void {
+    this.markDue();
+  }
+
+  private markDue(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.due = true;
+    this.pump();
+  }
+
+  /**
+   * Group commit: a due batch is committed as soon as an insert slot is free. While every slot is
+   * busy the due batch keeps growing, so a slow store gets fewer, larger inserts instead of a
+   * queue of small ones.
+   */
+  private pump(): void {
+    while (this.due && this.current.units > 0 && this.inFlight < this.options.maxInFlightBatches) {
+      const batch = this.current;
+      this.current = newBatch();
+      this.due = false;
+      this.inFlight++;
+      void this.commit(batch).finally(() => {
+        this.inFlight--;
+        if (this.current.units > 0 && !this.due && !this.timer) this.timer = setTimeout(() => this.markDue(), this.options.batchDelayMs);
+        this.pump();
+        if (this.inFlight === 0 && this.current.units === 0) {
+          for (const w of this.idleWaiters.splice(0)) w();
+        }
+      });
+    }
+    if (this.due && this.current.units === 0) this.due = false;
+  }
+
+  private async commit(batch: Batch): Promise<void> {
+    const started = performance.now();
+    const deadline = started + this.options.commitTimeoutMs;
+    const recordsPayload = batch.recordLines.join('\n');
+    const framesPayload = batch.frameLines.join('\n');
+    let delay = this.options.retryBaseMs;
+    let committed = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Records and frames are separate inserts; both are idempotent, so a retry after a
+        // partial success stores nothing twice.
+        await Promise.all([this.store.insertJsonLines('records', recordsPayload), this.store.insertJsonLines('frames', framesPayload)]);
+        committed = true;
+        break;
+      } catch (err) {
+        this.metrics?.commitFailures.inc();
+        const now = performance.now();
+        if (now + delay > deadline) {
+          this.log.error({ err: (err as Error).message, attempt, records: batch.records.length }, 'batch not committed; devices will not be acked and will resend');
+          break;
+        }
+        this.log.warn({ err: (err as Error).message, attempt, retryInMs: delay }, 'insert failed, retrying');
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, this.options.retryMaxMs);
+      }
+    }
+    const wasFull = this.full;
+    this.queued -= batch.records.length;
+    this.metrics?.queuedRecords.set(this.queued);
+    if (committed) {
+      this.metrics?.committedRecords.inc(batch.records.length);
+      this.metrics?.batchSize.observe(batch.records.length);
+      this.metrics?.commitLatency.observe((performance.now() - started) / 1000);
+      if (this.sink && batch.records.length > 0) {
+        try {
+          await this.sink.ingest(batch.records);
+        } catch (err) {
+          // Stored is stored: the rating engine recomputes from ClickHouse (reconcile), so a sink
+          // failure must not withhold the device's ack.
+          this.log.error({ err: (err as Error).message }, 'record sink failed');
+        }
+      }
+      for (const w of batch.waiters) w.resolve();
+    } else {
+      const err = new CommitError('storage did not commit the batch in time');
+      for (const w of batch.waiters) w.reject(err);
+    }
+    if (wasFull && !this.full) {
+      const waiters = [...this.roomWaiters];
+      this.roomWaiters.clear();
+      for (const w of waiters) w();
+      this.emit('drain');
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Teltonika over TCP (teltonika.md §2): IMEI handshake answered 01/00, then AVL packets acked
+ * with their record count once committed; pings (0xFF) need no answer; Codec 12 responses are
+ * handed to the command registry. A framing error closes the connection after the prescribed
+ * reply — the device reconnects and resends.
+ */
+import { createTcpFramer, decodeTcpPacket, imeiReply } from '../protocols/teltonika/index.ts';
+import { toHex } from '../protocols/common/hex.ts';
+import type { HandlerFactory } from './tcp-server.ts';
+import type { GatewayContext } from './context.ts';
+
+export function teltonikaTcpHandler(ctx: GatewayContext): HandlerFactory {
+  const labels = { protocol: 'teltonika', transport: 'tcp' } as const;
+  return (conn, remote, log) => {
+    const framer = createTcpFramer({ maxFrameSize: ctx.limits.maxFrameSize });
+    let imei: string | null = null;
+    return {
+      onData(chunk, receivedAt) {
+        for (const ev of framer.push(chunk)) {
+          if (conn.isClosed) return;
+          if (!ev.ok) {
+            ctx.metrics.decodeErrors.inc({ ...labels, code: ev.error.code });
+            log.warn({ device: imei, code: ev.error.code, chunkHex: toHex(chunk, 0, Math.min(chunk.length, 512)) }, ev.error.message);
+            if (ev.fatal) {
+              conn.reply(ev.reply, true);
+              return;
+            }
+            conn.reply(ev.reply);
+            continue;
+          }
+          const frame = ev.frame;
+          if (frame.kind === 'imei') {
+            if (imei !== null) {
+              log.warn({ device: imei, again: frame.imei }, 'second IMEI handshake on one connection; closing');
+              conn.reply(null, true);
+              return;
+            }
+            const decision = ctx.registry.authorize(frame.imei, 'teltonika', 'tcp', null, remote);
+            ctx.metrics.logins.inc({ protocol: 'teltonika', outcome: decision });
+            if (decision !== 'accepted') {
+              log.info({ device: frame.imei, decision }, 'login refused');
+              conn.reply(imeiReply(false), true);
+              return;
+            }
+            imei = frame.imei;
+            ctx.commands.attach(imei, 'teltonika', (bytes) => conn.reply(bytes));
+            conn.onClose(() => ctx.commands.detach(imei!, 'teltonika'));
+            log.debug({ device: imei }, 'login accepted');
+            conn.reply(imeiReply(true));
+            continue;
+          }
+          if (frame.kind === 'ping') continue;
+          if (imei === null) {
+            // The framer only yields packets after a handshake; this is a guard, not a path.
+            conn.reply(null, true);
+            return;
+          }
+          ctx.metrics.frames.inc(labels);
+          const result = decodeTcpPacket(frame.bytes, { deviceId: imei, receivedAt });
+          if (!result.ok) {
+            ctx.metrics.decodeErrors.inc({ ...labels, code: result.error.code });
+            log.warn({ device: imei, code: result.error.code, frameHex: toHex(frame.bytes, 0, Math.min(frame.bytes.length, 2048)) }, result.error.message);
+            conn.reply(result.reply);
+            continue;
+          }
+          if (result.kind === 'command-response') {
+            ctx.commands.response(imei, 'teltonika', result.responses, receivedAt);
+            continue;
+          }
+          ctx.metrics.records.inc(labels, result.records.length);
+          conn.commitThenReply(
+            { deviceId: imei, protocol: 'teltonika', transport: 'tcp', receivedAt, frame: frame.bytes, records: result.records },
+            result.reply,
+          );
+        }
+      },
+    };
+  };
+}

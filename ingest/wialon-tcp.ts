@@ -1,0 +1,68 @@
+/**
+ * Wialon IPS over TCP (wialon-ips.md §3): `#L#` login answered `#AL#…` per the registry's
+ * decision, then data packets each answered once committed — in order, with any number in flight
+ * (devices may pipeline). Malformed packets get the protocol's negative answer and the stream
+ * goes on; only unrecoverable framing closes the connection.
+ */
+import { toHex } from '../protocols/common/hex.ts';
+import { createTcpFramer, decodePacket, loginReply, type WialonSessionState } from '../protocols/wialon-ips/index.ts';
+import type { GatewayContext } from './context.ts';
+import type { HandlerFactory } from './tcp-server.ts';
+
+export function wialonTcpHandler(ctx: GatewayContext): HandlerFactory {
+  const labels = { protocol: 'wialon-ips', transport: 'tcp' } as const;
+  return (conn, remote, log) => {
+    const framer = createTcpFramer({ maxFrameSize: ctx.limits.maxFrameSize });
+    const state: WialonSessionState = { deviceId: null, version: null };
+    return {
+      onData(chunk, receivedAt) {
+        for (const ev of framer.push(chunk)) {
+          if (conn.isClosed) return;
+          if (!ev.ok) {
+            ctx.metrics.decodeErrors.inc({ ...labels, code: ev.error.code });
+            log.warn({ device: state.deviceId, code: ev.error.code, chunkHex: toHex(chunk, 0, Math.min(chunk.length, 512)) }, ev.error.message);
+            conn.reply(ev.reply, ev.fatal);
+            if (ev.fatal) return;
+            continue;
+          }
+          ctx.metrics.frames.inc(labels);
+          const packet = ev.frame;
+          const result = decodePacket(packet, state, receivedAt);
+          if (!result.ok) {
+            ctx.metrics.decodeErrors.inc({ ...labels, code: result.error.code });
+            log.warn({ device: state.deviceId, code: result.error.code, frameHex: toHex(packet, 0, Math.min(packet.length, 2048)) }, result.error.message);
+            // wialon-ips.md §12: data before a successful login → send nothing and close.
+            const close = result.error.code === 'FM_ERR_NOT_LOGGED_IN';
+            conn.reply(result.reply, close);
+            if (close) return;
+            continue;
+          }
+          if (result.type === 'L') {
+            const { deviceId, password, version } = result.login;
+            const decision = ctx.registry.authorize(deviceId, 'wialon-ips', 'tcp', password, remote);
+            ctx.metrics.logins.inc({ protocol: 'wialon-ips', outcome: decision });
+            if (decision !== 'accepted') {
+              log.info({ device: deviceId, decision }, 'login refused');
+              conn.reply(loginReply(version, decision), true);
+              return;
+            }
+            state.deviceId = deviceId;
+            state.version = version;
+            conn.reply(loginReply(version, 'accepted'));
+            continue;
+          }
+          const records = result.records;
+          if (records.length === 0 || state.deviceId === null) {
+            conn.reply(result.reply);
+            continue;
+          }
+          ctx.metrics.records.inc(labels, records.length);
+          conn.commitThenReply(
+            { deviceId: state.deviceId, protocol: 'wialon-ips', transport: 'tcp', receivedAt, frame: packet, records },
+            result.reply,
+          );
+        }
+      },
+    };
+  };
+}

@@ -1,0 +1,34 @@
+/** Starts a real gateway (real sockets, real ClickHouse) on ephemeral ports for a test. */
+import pino from 'pino';
+import { allMigrations } from '../../cli/runtime.ts';
+import { startGateway, type Gateway, type GatewayOptions } from '../../ingest/gateway.ts';
+import type { RecordSink } from '../../ingest/pipeline.ts';
+import { migrate } from '../../store/migrate.ts';
+import type { Store } from '../../store/types.ts';
+
+export const testGatewayOptions: GatewayOptions = {
+  host: '127.0.0.1',
+  teltonikaTcp: 0,
+  teltonikaUdp: 0,
+  wialonTcp: 0,
+  wialonUdp: 0,
+  adminHost: '127.0.0.1',
+  adminPort: 0,
+  unknownDevices: 'accept',
+  idleTimeoutMs: 30_000,
+  maxFrameBytes: 65_536,
+  maxConnections: 1000,
+  connectionsPerAddress: 0,
+  maxInFlightPerConnection: 4096,
+  batchRecords: 5000,
+  batchDelayMs: 10,
+  maxQueuedRecords: 100_000,
+  commitTimeoutMs: 5_000,
+  registryRefreshMs: 200,
+};
+
+export async function startTestGateway(store: Store, options: Partial<GatewayOptions> = {}, sink: RecordSink | null = null): Promise<Gateway> {
+  await migrate(store, allMigrations);
+  const log = pino({ level: process.env.FLEETMETER_TEST_LOG ?? 'silent' });
+  return startGateway(store, { ...testGatewayOptions, ...options }, log, sink);
+}
