@@ -1,0 +1,56 @@
+/**
+ * The real gateway (ingest/gateway.ts, same flags as `fleetmeter serve`) on a Store that keeps
+ * nothing: inserts are counted and dropped. Benchmarks run it to see what the network, decode,
+ * serialisation and ack path sustain without ClickHouse, next to the chDB-backed numbers.
+ *
+ *   node bin/run-ts.js bench/simulator/null-store-gateway.ts [serve flags]
+ *
+ * On SIGTERM it shuts down gracefully and prints `{"records":N}` (rows "inserted" into records).
+ */
+import pino from 'pino';
+import { loadConfig, splitArgs } from '../../cli/runtime.ts';
+import { startGateway } from '../../ingest/gateway.ts';
+import type { Store } from '../../store/types.ts';
+
+export function createNullStore(): Store & { readonly rows: { [table: string]: number } } {
+  const rows: { [table: string]: number } = {};
+  const count = (payload: string) => {
+    let n = payload.length > 0 ? 1 : 0;
+    for (let i = payload.indexOf('\n'); i >= 0; i = payload.indexOf('\n', i + 1)) n++;
+    return n;
+  };
+  return {
+    backend: 'chdb',
+    database: 'null',
+    rows,
+    async command() {},
+    async query<T>(): Promise<T[]> {
+      return [];
+    },
+    async insert(table, r) {
+      rows[table] = (rows[table] ?? 0) + r.length;
+    },
+    async insertJsonLines(table, payload) {
+      rows[table] = (rows[table] ?? 0) + count(payload);
+    },
+    async ping() {
+      return { ok: true };
+    },
+    async close() {},
+  };
+}
+
+if (process.argv[1]?.endsWith('null-store-gateway.ts')) {
+  const { flags } = splitArgs(process.argv.slice(2));
+  const config = loadConfig(flags);
+  const log = pino({ level: config.logLevel, base: { service: 'fleetmeter-null-store' } });
+  const store = createNullStore();
+  const gateway = await startGateway(store, config, log);
+  log.info({ ports: gateway.ports }, 'serving on a null store');
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await gateway.close();
+  process.stdout.write(JSON.stringify({ records: store.rows.records ?? 0 }) + '\n');
+}
