@@ -1,0 +1,78 @@
+/**
+ * One MQTT telemetry message → records → the pipeline; shared by the embedded broker and the
+ * bridge. The returned promise is the ack decision:
+ *
+ * - resolves `{ ok: true }` once the records are committed: ack now (PUBACK);
+ * - resolves `{ ok: false, error }` at once for a payload that can never be stored (logged with its
+ *   bytes in hex, counted in `fleetmeter_decode_errors_total`): the caller acks it away (MQTT 3.1.1
+ *   has no negative PUBACK, and a redelivered poison message would block the device forever) or,
+ *   on MQTT 5, answers with a reason code;
+ * - rejects (CommitError) when storage did not commit: no ack, the sender redelivers.
+ */
+import { toHex } from '../../protocols/common/hex.ts';
+import { protocolError, type ProtocolError } from '../../protocols/common/errors.ts';
+import { FORMAT_PROTOCOL, decodePayload, type PayloadFormat } from '../../protocols/mqtt/index.ts';
+import type { GatewayContext } from '../context.ts';
+import type { PipelineGate } from './gate.ts';
+import type { MqttMetrics, MqttSource } from './metrics.ts';
+
+export interface TelemetryMessage {
+  readonly deviceId: string;
+  readonly format: PayloadFormat;
+  readonly payload: Uint8Array;
+  readonly receivedAt: number;
+  readonly topic: string;
+}
+
+export type IngestOutcome = { readonly ok: true; readonly records: number } | { readonly ok: false; readonly error: ProtocolError };
+
+const HEX_LOG_BYTES = 1024;
+
+export class MessageIngester {
+  constructor(
+    private readonly ctx: GatewayContext,
+    private readonly gate: PipelineGate,
+    private readonly mqttMetrics: MqttMetrics,
+  ) {}
+
+  ingest(m: TelemetryMessage, source: MqttSource): Promise<IngestOutcome> {
+    const { ctx } = this;
+    const protocol = FORMAT_PROTOCOL[m.format];
+    const labels = { protocol, transport: 'mqtt' } as const;
+    ctx.metrics.bytes.inc(labels, m.payload.length);
+    ctx.metrics.frames.inc(labels);
+    const r =
+      m.payload.length > ctx.limits.maxFrameSize
+        ? ({ ok: false, error: protocolError('FM_ERR_FRAME_TOO_LARGE', `payload: expected at most ${ctx.limits.maxFrameSize} bytes, got ${m.payload.length}`) } as const)
+        : decodePayload(m.format, m.payload, { deviceId: m.deviceId, receivedAt: m.receivedAt });
+    if (!r.ok) {
+      ctx.metrics.decodeErrors.inc({ ...labels, code: r.error.code });
+      this.mqttMetrics.messages.inc({ source, outcome: 'invalid' });
+      ctx.log.warn(
+        { device: m.deviceId, topic: m.topic, source, format: m.format, code: r.error.code, payloadHex: toHex(m.payload, 0, Math.min(m.payload.length, HEX_LOG_BYTES)) },
+        r.error.message,
+      );
+      return Promise.resolve({ ok: false, error: r.error });
+    }
+    if (r.warnings) ctx.log.warn({ device: m.deviceId, topic: m.topic, warnings: r.warnings }, 'payload decoded with warnings');
+    ctx.metrics.records.inc(labels, r.records.length);
+    const records = r.records;
+    return new Promise<IngestOutcome>((resolve, reject) => {
+      this.gate.run(() => {
+        ctx.pipeline
+          .submit({ deviceId: m.deviceId, protocol, transport: 'mqtt', receivedAt: m.receivedAt, frame: m.payload, records })
+          .then(
+            () => {
+              this.mqttMetrics.messages.inc({ source, outcome: 'stored' });
+              this.mqttMetrics.ackSeconds.observe({ source }, (Date.now() - m.receivedAt) / 1000);
+              resolve({ ok: true, records: records.length });
+            },
+            (err: Error) => {
+              this.mqttMetrics.messages.inc({ source, outcome: 'failed' });
+              reject(err);
+            },
+          );
+      });
+    });
+  }
+}
