@@ -1,0 +1,129 @@
+/**
+ * API keys with scopes, stored hashed in ClickHouse (`api_keys`) and cached in memory, refreshed
+ * like the device registry so every instance converges within ~1 s. A key is shown once, at
+ * creation: `fmk_<keyId>_<secret>`; only SHA-256(secret) is stored.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sqlString } from '../store/sql.ts';
+import type { Migration, Store } from '../store/types.ts';
+
+export const SCOPES = ['read', 'write', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** admin ⊇ write ⊇ read. */
+export function scopeAllows(granted: readonly Scope[], needed: Scope): boolean {
+  const rank = { read: 0, write: 1, admin: 2 } as const;
+  return granted.some((g) => rank[g] >= rank[needed]);
+}
+
+export const apiKeyMigrations: readonly Migration[] = [
+  {
+    id: '0200_api_keys',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS api_keys (
+        key_id String,
+        name String,
+        secret_hash String,
+        scopes Array(String),
+        created_ts Int64,
+        revoked UInt8,
+        version Int64
+      ) ENGINE = ReplacingMergeTree(version) ORDER BY key_id`,
+    ],
+  },
+];
+
+export interface ApiKeyInfo {
+  readonly keyId: string;
+  readonly name: string;
+  readonly scopes: readonly Scope[];
+  readonly createdAt: number;
+  readonly revoked: boolean;
+}
+
+interface Row {
+  key_id: string;
+  name: string;
+  secret_hash: string;
+  scopes: string[];
+  created_ts: string;
+  revoked: number;
+  version: string;
+}
+
+const KEY_PATTERN = /^fmk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
+
+export class ApiKeys {
+  private keys = new Map<string, ApiKeyInfo & { secretHash: Buffer }>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async start(refreshMs = 1000): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh().catch(() => undefined), refreshMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async refresh(): Promise<void> {
+    const rows = await this.store.query<Row>('SELECT * FROM api_keys FINAL');
+    const next = new Map<string, ApiKeyInfo & { secretHash: Buffer }>();
+    for (const r of rows) {
+      next.set(r.key_id, {
+        keyId: r.key_id,
+        name: r.name,
+        scopes: r.scopes.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)),
+        createdAt: Number(r.created_ts),
+        revoked: r.revoked === 1,
+        secretHash: Buffer.from(r.secret_hash, 'hex'),
+      });
+    }
+    this.keys = next;
+  }
+
+  /** Creates a key and returns it in full: the only time the secret is visible. */
+  async create(name: string, scopes: readonly Scope[]): Promise<{ key: string; info: ApiKeyInfo }> {
+    const keyId = randomBytes(8).toString('hex');
+    const secret = randomBytes(32).toString('base64url');
+    const now = this.now();
+    await this.store.insert('api_keys', [
+      { key_id: keyId, name, secret_hash: sha256(secret).toString('hex'), scopes: [...scopes], created_ts: now, revoked: 0, version: now },
+    ]);
+    await this.refresh();
+    return { key: `fmk_${keyId}_${secret}`, info: { keyId, name, scopes, createdAt: now, revoked: false } };
+  }
+
+  async revoke(keyId: string): Promise<boolean> {
+    const rows = await this.store.query<Row>(`SELECT * FROM api_keys FINAL WHERE key_id = ${sqlString(keyId)}`);
+    if (rows.length === 0) return false;
+    const r = rows[0];
+    await this.store.insert('api_keys', [{ ...r, revoked: 1, version: String(Math.max(this.now(), Number(r.version) + 1)) }]);
+    await this.refresh();
+    return true;
+  }
+
+  list(): ApiKeyInfo[] {
+    return [...this.keys.values()].map(({ secretHash: _s, ...info }) => info).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** The key's info if `presented` is a valid, unrevoked key; null otherwise. Constant-time compare. */
+  verify(presented: string): ApiKeyInfo | null {
+    const m = KEY_PATTERN.exec(presented);
+    if (!m) return null;
+    const k = this.keys.get(m[1]);
+    if (!k || k.revoked) return null;
+    const h = sha256(m[2]);
+    if (h.length !== k.secretHash.length || !timingSafeEqual(h, k.secretHash)) return null;
+    const { secretHash: _s, ...info } = k;
+    return info;
+  }
+
+}

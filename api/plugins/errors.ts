@@ -1,0 +1,86 @@
+/**
+ * One error shape for every failure: `{ statusCode, code, message, details?, errorId? }`.
+ * Validation errors name the field and the problem; rating errors keep their code in
+ * `details.reason`; anything unexpected is a 500 that hides internals and returns an `errorId`
+ * that the log line carries too.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, fromRatingError } from '../errors.ts';
+import { plugin } from '../plugin.ts';
+
+interface Problem {
+  readonly field: string;
+  readonly message: string;
+}
+
+interface ValidationItem {
+  readonly instancePath?: string;
+  readonly keyword?: string;
+  readonly message?: string;
+  readonly params?: { readonly [k: string]: unknown };
+}
+
+/** TypeBox/Ajv errors → "body.effectiveFrom: must match format "date"" problems. */
+export function validationProblems(context: string, items: readonly ValidationItem[]): Problem[] {
+  const out: Problem[] = [];
+  const unknownAt = new Set<string>();
+  for (const v of items) {
+    const base = [context, ...(v.instancePath ?? '').split('/').filter(Boolean)].join('.');
+    const p = v.params ?? {};
+    if (v.keyword === 'additionalProperties' && Array.isArray(p.additionalProperties)) {
+      for (const name of p.additionalProperties as string[]) {
+        unknownAt.add(`${base}.${name}`);
+        out.push({ field: `${base}.${name}`, message: 'unknown field' });
+      }
+    } else if (v.keyword === 'required' && Array.isArray(p.requiredProperties)) {
+      for (const name of p.requiredProperties as string[]) out.push({ field: `${base}.${name}`, message: 'is required' });
+    } else if (v.keyword === 'required' && typeof p.missingProperty === 'string') {
+      out.push({ field: `${base}.${p.missingProperty}`, message: 'is required' });
+    } else {
+      out.push({ field: base, message: v.message ?? 'is invalid' });
+    }
+  }
+  // TypeBox also reports each unknown field as "schema is false" at its own path: keep one line.
+  return out.filter((p, i) => !(unknownAt.has(p.field) && p.message !== 'unknown field') && out.findIndex((q) => q.field === p.field && q.message === p.message) === i);
+}
+
+export function errorBody(err: ApiError) {
+  return { statusCode: err.statusCode, code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) };
+}
+
+function toApiError(raw: unknown): ApiError | null {
+  const err = fromRatingError(raw);
+  if (err instanceof ApiError) return err;
+  const e = err as FastifyError & { validation?: ValidationItem[]; validationContext?: string };
+  if (Array.isArray(e.validation)) {
+    const problems = validationProblems(e.validationContext ?? 'request', e.validation);
+    const first = problems[0] ?? { field: e.validationContext ?? 'request', message: 'is invalid' };
+    return new ApiError('FM_ERR_VALIDATION', `${first.field}: ${first.message}`, { field: first.field, problems });
+  }
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  if (status === 413) return new ApiError('FM_ERR_PAYLOAD_TOO_LARGE', e.message);
+  if (status === 415) return new ApiError('FM_ERR_UNSUPPORTED_MEDIA_TYPE', e.message);
+  if (status >= 400 && status < 500) return new ApiError(e.code?.startsWith('FST_ERR_CTP') ? 'FM_ERR_BAD_BODY' : 'FM_ERR_VALIDATION', `body: ${e.message}`, { field: 'body', reason: e.code });
+  return null;
+}
+
+export const errorsPlugin = plugin(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((raw: unknown, req: FastifyRequest, reply: FastifyReply) => {
+      const err = toApiError(raw);
+      if (err !== null) {
+        if (err.statusCode >= 500) req.log.error({ err: raw }, 'request failed');
+        reply.code(err.statusCode).send(errorBody(err));
+        return;
+      }
+      const errorId = randomUUID();
+      req.log.error({ err: raw, errorId, method: req.method, url: req.url }, 'internal error');
+      reply.code(500).send({ statusCode: 500, code: 'FM_ERR_INTERNAL', message: `internal error; quote errorId ${errorId} when reporting it`, errorId });
+    });
+    app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) => {
+      reply.code(404).send(errorBody(new ApiError('FM_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`, { resource: 'route' })));
+    });
+  },
+  { name: 'fleetmeter-errors' },
+);

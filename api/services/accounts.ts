@@ -1,0 +1,155 @@
+/** Accounts: an API profile (`api_accounts`) next to rating's account (id, name, zone, currency). */
+import { randomBytes } from 'node:crypto';
+import { assertTimeZone } from '../../rating/calendar.ts';
+import { currency } from '../../rating/pricing/index.ts';
+import type { RatingService } from '../../rating/service.ts';
+import type { Store } from '../../store/types.ts';
+import { ApiError, conflict, notFound, rated } from '../errors.ts';
+import { type Account, type AccountCreate, type AccountPatch, DEFAULT_BILLING } from '../schemas/accounts.ts';
+import type { Actor, AuditLog } from './audit.ts';
+import { closedThrough } from './effective-dates.ts';
+import { type ListParams, type Page, mapPage, paginate } from './list.ts';
+import type { AccountProfile, Snapshot, SnapshotSource } from './snapshot.ts';
+
+export interface AccountFilter {
+  readonly status?: string;
+  readonly externalId?: string;
+  readonly q?: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class AccountsService {
+  constructor(
+    private readonly store: Store,
+    private readonly rating: RatingService,
+    private readonly snapshots: SnapshotSource,
+    private readonly audit: AuditLog,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  view(snap: Snapshot, p: AccountProfile): Account {
+    return {
+      id: p.id,
+      externalId: p.externalId,
+      name: p.name,
+      timeZone: p.timeZone,
+      currency: p.currency,
+      billing: p.billing,
+      status: p.status,
+      devices: snap.deviceCounts(this.now()).get(p.id) ?? 0,
+      createdAt: iso(p.createdAt),
+      updatedAt: iso(p.updatedAt),
+    };
+  }
+
+  async list(filter: AccountFilter, params: ListParams): Promise<Page<Account>> {
+    const snap = await this.snapshots.get();
+    const q = filter.q?.toLowerCase();
+    const profiles = snap
+      .accountIds()
+      .map((id) => snap.profile(id)!)
+      .filter((p) => (filter.status === undefined || p.status === filter.status) && (filter.externalId === undefined || p.externalId === filter.externalId) && (q === undefined || p.name.toLowerCase().includes(q)));
+    const page = paginate(profiles, params, { id: (p) => p.id, name: (p) => p.name, createdAt: (p) => p.createdAt }, (p) => p.id, 'id', 'id');
+    return mapPage(page, (p) => this.view(snap, p));
+  }
+
+  async get(id: string): Promise<Account> {
+    const snap = await this.snapshots.get();
+    const p = snap.profile(id);
+    if (p === undefined) throw notFound('account', id);
+    return this.view(snap, p);
+  }
+
+  async create(input: AccountCreate, actor: Actor): Promise<Account> {
+    const snap = await this.snapshots.get();
+    const id = input.id ?? `acc_${randomBytes(6).toString('hex')}`;
+    if (snap.profile(id) !== undefined) throw conflict(`account ${JSON.stringify(id)} already exists`, { accountId: id });
+    await rated(() => assertTimeZone(input.timeZone), 'timeZone');
+    await rated(() => currency(input.currency), 'currency');
+    const externalId = input.externalId ?? null;
+    this.assertExternalIdFree(snap, externalId, id);
+    const now = this.now();
+    const profile: AccountProfile = {
+      id,
+      externalId,
+      name: input.name,
+      timeZone: input.timeZone,
+      currency: input.currency,
+      billing: { ...DEFAULT_BILLING, ...input.billing },
+      status: input.status ?? 'active',
+      createdAt: now,
+      updatedAt: now,
+    };
+    await rated(() => this.rating.putAccount({ id, name: profile.name, timeZone: profile.timeZone, currency: profile.currency }));
+    await this.write(profile);
+    this.snapshots.invalidate();
+    const view = this.view(await this.snapshots.get(), profile);
+    await this.audit.record(actor, 'account.create', 'account', id, null, view);
+    return view;
+  }
+
+  async patch(id: string, patch: AccountPatch, actor: Actor): Promise<Account> {
+    const snap = await this.snapshots.get();
+    const cur = snap.profile(id);
+    if (cur === undefined) throw notFound('account', id);
+    if (patch.timeZone !== undefined) await rated(() => assertTimeZone(patch.timeZone!), 'timeZone');
+    if (patch.currency !== undefined) await rated(() => currency(patch.currency!), 'currency');
+    const next: AccountProfile = {
+      ...cur,
+      externalId: patch.externalId === undefined ? cur.externalId : patch.externalId,
+      name: patch.name ?? cur.name,
+      timeZone: patch.timeZone ?? cur.timeZone,
+      currency: patch.currency ?? cur.currency,
+      billing: { ...cur.billing, ...patch.billing },
+      status: patch.status ?? cur.status,
+      createdAt: cur.createdAt === 0 ? this.now() : cur.createdAt,
+      updatedAt: Math.max(this.now(), cur.updatedAt + 1),
+    };
+    if (next.externalId !== cur.externalId) this.assertExternalIdFree(snap, next.externalId, id);
+    if (next.timeZone !== cur.timeZone || next.currency !== cur.currency) {
+      // Zone and currency shape every period ever billed: only while nothing is closed.
+      const closed = (await closedThrough(this.rating.statements, [id])).get(id);
+      if (closed !== undefined) {
+        throw conflict(`account ${id} has closed statements through ${closed.to}: its time zone and currency can no longer change`, { field: next.timeZone !== cur.timeZone ? 'timeZone' : 'currency', closedThrough: closed.to });
+      }
+    }
+    if (next.currency !== cur.currency) {
+      const tariffIds = new Set(snap.tariffAssignments(id).flatMap((t) => (t.tariffId === null ? [] : [t.tariffId])));
+      const clash = [...tariffIds].filter((t) => snap.index.tariffVersions(t).some((v) => v.definition.currency !== next.currency));
+      if (clash.length > 0) throw conflict(`account ${id} uses tariffs priced in another currency than ${next.currency}: ${clash.join(', ')}`, { field: 'currency', tariffs: clash });
+    }
+    if (next.name !== cur.name || next.timeZone !== cur.timeZone || next.currency !== cur.currency) {
+      await rated(() => this.rating.putAccount({ id, name: next.name, timeZone: next.timeZone, currency: next.currency }));
+    }
+    await this.write(next);
+    this.snapshots.invalidate();
+    const after = await this.snapshots.get();
+    const view = this.view(after, next);
+    await this.audit.record(actor, 'account.update', 'account', id, this.view(snap, cur), view);
+    return view;
+  }
+
+  private assertExternalIdFree(snap: Snapshot, externalId: string | null, id: string): void {
+    if (externalId === null) return;
+    for (const p of snap.profiles.values()) {
+      if (p.externalId === externalId && p.id !== id) throw new ApiError('FM_ERR_CONFLICT', `externalId ${JSON.stringify(externalId)} already belongs to account ${p.id}`, { field: 'externalId', accountId: p.id });
+    }
+  }
+
+  private async write(p: AccountProfile): Promise<void> {
+    await this.store.insert('api_accounts', [
+      {
+        account_id: p.id,
+        external_id: p.externalId ?? '',
+        name: p.name,
+        time_zone: p.timeZone,
+        currency: p.currency,
+        billing: JSON.stringify(p.billing),
+        status: p.status,
+        created_ts: p.createdAt,
+        version: p.updatedAt,
+      },
+    ]);
+  }
+}

@@ -1,0 +1,98 @@
+/** The API's services, built once from the process's store, live state and device registry. */
+import type { Logger } from 'pino';
+import type { DeviceRegistry } from '../../ingest/device-registry.ts';
+import type { ImplausibleTimePolicy } from '../../rating/plausibility.ts';
+import { RatingService } from '../../rating/service.ts';
+import type { Store } from '../../store/types.ts';
+import { ApiKeys } from '../api-keys.ts';
+import type { Live } from '../live.ts';
+import { AccountsService } from './accounts.ts';
+import { AuditLog } from './audit.ts';
+import { DevicesService } from './devices.ts';
+import { FleetHealth } from './fleet.ts';
+import { IdempotencyStore } from './idempotency.ts';
+import { ReconcileService } from './reconcile.ts';
+import { RecordsService } from './records.ts';
+import { SnapshotSource } from './snapshot.ts';
+import { StatementsService } from './statements.ts';
+import { TariffsService } from './tariffs.ts';
+import { UsageService } from './usage.ts';
+
+export interface ApiDeps {
+  readonly store: Store;
+  readonly live: Live;
+  /** The gateway's registry (so its cache sees API changes at once), or a registry of the API's own. */
+  readonly registry: DeviceRegistry;
+  readonly log: Logger;
+  readonly policy?: ImplausibleTimePolicy;
+  readonly now?: () => number;
+  /** How often the configuration signature is polled (ms). Default 1000. */
+  readonly snapshotPollMs?: number;
+  /** Compute every device's usage of this month in the background at start (warm cache). Default false. */
+  readonly prewarmUsage?: boolean;
+}
+
+export class ApiServices {
+  readonly store: Store;
+  readonly live: Live;
+  readonly log: Logger;
+  readonly rating: RatingService;
+  readonly keys: ApiKeys;
+  readonly audit: AuditLog;
+  readonly idempotency: IdempotencyStore;
+  readonly snapshots: SnapshotSource;
+  readonly fleetHealth: FleetHealth;
+  readonly usage: UsageService;
+  readonly accounts: AccountsService;
+  readonly devices: DevicesService;
+  readonly tariffs: TariffsService;
+  readonly statements: StatementsService;
+  readonly records: RecordsService;
+  readonly reconcile: ReconcileService;
+  readonly now: () => number;
+  private readonly prewarm: boolean;
+
+  constructor(deps: ApiDeps) {
+    this.prewarm = deps.prewarmUsage ?? false;
+    const now = (this.now = deps.now ?? Date.now);
+    this.store = deps.store;
+    this.live = deps.live;
+    this.log = deps.log;
+    this.rating = new RatingService({ store: deps.store, presence: deps.live.engine, policy: deps.policy, now });
+    this.keys = new ApiKeys(deps.store, now);
+    this.audit = new AuditLog(deps.store, now);
+    this.idempotency = new IdempotencyStore(deps.store, now);
+    this.snapshots = new SnapshotSource(deps.store, this.rating, { pollMs: deps.snapshotPollMs, log: deps.log, now });
+    this.fleetHealth = new FleetHealth(deps.live.fleet, now);
+    this.usage = new UsageService({
+      snapshots: this.snapshots,
+      presence: deps.live.engine,
+      tracker: deps.live.fleet,
+      policy: this.rating.policy,
+      presenceVersion: (id) => deps.live.presenceCache.version(id),
+      now,
+    });
+    this.accounts = new AccountsService(deps.store, this.rating, this.snapshots, this.audit, now);
+    this.devices = new DevicesService(deps.store, this.rating, deps.registry, this.snapshots, deps.live.fleet, this.audit, now);
+    this.tariffs = new TariffsService(this.rating, this.snapshots, this.audit);
+    this.statements = new StatementsService(this.rating, this.snapshots, this.audit, now);
+    this.records = new RecordsService(deps.store);
+    this.reconcile = new ReconcileService(deps.store, this.rating, this.snapshots, now);
+  }
+
+  async start(): Promise<void> {
+    await this.keys.start(1000);
+    await this.snapshots.start();
+    if (this.prewarm) {
+      this.usage.prewarm().then(
+        (r) => this.log.info(r, 'device usage cache warmed'),
+        (err: unknown) => this.log.warn({ err }, 'device usage warm-up failed'),
+      );
+    }
+  }
+
+  stop(): void {
+    this.keys.stop();
+    this.snapshots.stop();
+  }
+}

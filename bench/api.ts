@@ -1,0 +1,318 @@
+/**
+ * REST API benchmark: `fleetmeter serve` in this process — gateway, rating engine, API — on a
+ * fresh chDB with 100 000 registered devices on 1 000 accounts, a day of presence for each and a
+ * last position each; the device simulator (a child process) drives ~20 000 records/s into the
+ * gateway over TCP while autocannon (another child) hits
+ *
+ *   GET /v1/devices/{random of the 100 000}/usage      (current month, total)
+ *   GET /v1/fleet/summary
+ *
+ * and reports requests/s and latency p50/p99 per endpoint, the ingest rate reached meanwhile, the
+ * response-cache hit rate, the load average and the machine. Results → bench/RESULTS.md
+ * (section "## API (bench:api)"), unless --no-results.
+ *
+ *   npm run bench:api
+ *   npm run bench:api -- --devices 20000 --duration 10 --no-results
+ *
+ * Options: --devices (100000), --accounts (1000), --duration s per endpoint (30), --connections
+ * (50), --ingest-devices (200), --ingest-rate records/s (20000), --no-ingest, --no-results.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createLive } from '../api/live.ts';
+import { startApi } from '../api/server.ts';
+import { allMigrations, splitArgs } from '../cli/runtime.ts';
+import { startGateway } from '../ingest/gateway.ts';
+import { ClickHousePresenceStorage } from '../rating/presence-store.ts';
+import { RatingService } from '../rating/service.ts';
+import { deviceIdOf, presenceRows, syntheticFleet } from '../rating/synthetic.ts';
+import { MemoryPresenceStorage, storageSource } from '../rating/presence-storage.ts';
+import { monthPeriod } from '../rating/calendar.ts';
+import { isoToDay } from '../rating/time.ts';
+import { migrate, openStore } from '../store/index.ts';
+import { recordRow } from '../store/records.ts';
+import type { TelemetryRecord } from '../protocols/record.ts';
+import { machine, machineLine, writeSection } from './simulator/results-md.ts';
+
+const { flags } = splitArgs(process.argv.slice(2));
+const num = (name: string, def: number) => (flags[name] === undefined ? def : Number(flags[name]));
+
+// ── child mode: one autocannon run, results as JSON on stdout ─────────────────────────────────
+if (flags.child === 'load') {
+  // autocannon ships no types: the few fields used here are typed by hand.
+  const moduleName = 'autocannon';
+  type Stats = { average: number; total: number; p50: number; p90: number; p99: number; max: number };
+  type Autocannon = (o: object) => Promise<{ requests: Stats; latency: Stats; non2xx: number; errors: number; timeouts: number }>;
+  const autocannon = ((await import(moduleName)) as { default: Autocannon }).default;
+  const devices = num('devices', 100_000);
+  const kind = flags.kind;
+  const result = await autocannon({
+    url: flags.url,
+    connections: num('connections', 50),
+    duration: num('duration', 30),
+    headers: { authorization: `Bearer ${flags.key}` },
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req: { path?: string }) => {
+          req.path = kind === 'usage' ? `/v1/devices/${deviceIdOf(Math.floor(Math.random() * devices))}/usage` : '/v1/fleet/summary';
+          return req;
+        },
+      },
+    ],
+  });
+  process.stdout.write(
+    JSON.stringify({
+      rps: result.requests.average,
+      total: result.requests.total,
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+    }) + '\n',
+  );
+  process.exit(0);
+}
+
+// ── main ─────────────────────────────────────────────────────────────────────────────────────
+const DEVICES = num('devices', 100_000);
+const ACCOUNTS = num('accounts', 1000);
+const DURATION = num('duration', 30);
+const CONNECTIONS = num('connections', 50);
+const INGEST_DEVICES = num('ingest-devices', 200);
+const INGEST_RATE = flags['no-ingest'] === 'true' ? 0 : num('ingest-rate', 20_000);
+const log = pino({ level: flags['log-level'] ?? 'warn' });
+const say = (s: string) => process.stderr.write(`[bench:api] ${s}\n`);
+const t = () => performance.now();
+
+const dir = mkdtempSync(join(os.tmpdir(), 'fm-bench-api-'));
+const store = await openStore({ backend: 'chdb', path: dir, database: 'fleetmeter' });
+await migrate(store, allMigrations);
+
+// 1. The fleet: accounts with tariffs, devices registered and assigned, profiles.
+let t0 = t();
+const fleet = syntheticFleet({ accounts: ACCOUNTS, devicesPerAccount: Math.ceil(DEVICES / ACCOUNTS) });
+const rating = new RatingService({ store, presence: storageSource(new MemoryPresenceStorage()) });
+await rating.config.importConfig(fleet);
+const ids = Array.from({ length: DEVICES }, (_, i) => deviceIdOf(i));
+const now = Date.now();
+for (let i = 0; i < ids.length; i += 50_000) {
+  const lines = ids.slice(i, i + 50_000).map((id) => JSON.stringify({ device_id: id, protocol: 'teltonika', password_hash: '', status: 'active', version: String(now), deleted: 0 }));
+  await store.insertJsonLines('devices', lines.join('\n'));
+}
+await store.insert(
+  'api_accounts',
+  fleet.accounts.map((a) => ({ account_id: a.id, external_id: `1C-${a.id}`, name: a.name, time_zone: a.timeZone, currency: a.currency, billing: '{}', status: 'active', created_ts: now, version: now })),
+);
+say(`fleet: ${ACCOUNTS} accounts, ${DEVICES} devices registered and assigned (${((t() - t0) / 1000).toFixed(1)} s)`);
+
+// 2. A day of presence per device (yesterday, UTC), written as the engine writes it, and one
+//    record per device (a last position for fleet health, through the records table and its view).
+t0 = t();
+const today = Math.floor(now / 86_400_000);
+const presence = new ClickHousePresenceStorage(store, { cacheDeviceDays: 0 });
+let presenceRowsWritten = 0;
+for (const rows of presenceRows({ deviceIds: ids, fromDay: today - 1, toDay: today, activeShare: 1, chunk: 20_000 })) {
+  await presence.save(rows);
+  presenceRowsWritten += rows.length;
+}
+const record = (id: string, i: number): TelemetryRecord => ({
+  protocol: 'teltonika',
+  deviceId: id,
+  deviceTime: now - 3_600_000 - (i % 3600) * 1000,
+  receivedAt: now - 3_600_000 - (i % 3600) * 1000 + 2000,
+  latitude: 55 + (i % 1000) / 1000,
+  longitude: 37 + (i % 777) / 1000,
+  altitude: 150,
+  speed: 40,
+  course: 90,
+  satellites: 9,
+  hdop: null,
+  valid: true,
+  priority: 0,
+  eventId: null,
+  io: [],
+  archive: false,
+});
+for (let i = 0; i < ids.length; i += 50_000) {
+  await store.insertJsonLines('records', ids.slice(i, i + 50_000).map((id, j) => recordRow(record(id, i + j), 'tcp', i + j)).join('\n'));
+}
+say(`data: ${presenceRowsWritten} device-days of presence, ${ids.length} records (${((t() - t0) / 1000).toFixed(1)} s)`);
+
+// 3. The process as `fleetmeter serve` runs it.
+const live = createLive(store, { log, flushMs: 5000 });
+await live.start();
+const gateway = await startGateway(
+  store,
+  {
+    host: '127.0.0.1',
+    teltonikaTcp: 0,
+    teltonikaUdp: null,
+    wialonTcp: null,
+    wialonUdp: null,
+    adminHost: '127.0.0.1',
+    adminPort: null,
+    unknownDevices: 'accept',
+    idleTimeoutMs: 300_000,
+    maxFrameBytes: 65_536,
+    maxConnections: 50_000,
+    connectionsPerAddress: 0,
+    maxInFlightPerConnection: 4096,
+    batchRecords: 20_000,
+    batchDelayMs: 50,
+    maxQueuedRecords: 200_000,
+    commitTimeoutMs: 15_000,
+    registryRefreshMs: 1000,
+  },
+  log,
+  live.sink,
+);
+const api = await startApi(
+  { store, live, registry: gateway.context.registry, logger: log, log, migrations: allMigrations.map((m) => m.id), metricsRegistries: [gateway.metrics.registry] },
+  { host: '127.0.0.1', port: 0 },
+);
+const key = (await api.services.keys.create('bench', ['read'])).key;
+
+// 4. Warm-up: configuration snapshot, the presence read cache for this month, fleet rows.
+t0 = t();
+const snap = await api.services.snapshots.get();
+const month = monthPeriod(new Date(now).toISOString().slice(0, 7));
+const fromDay = isoToDay(month.from) - 1;
+const toDay = isoToDay(month.to) + 1;
+for (let i = 0; i < ids.length; i += 2000) await live.presenceCache.loadRange(ids.slice(i, i + 2000), fromDay, toDay);
+api.services.fleetHealth.summary(snap, { onlineMinutes: 10, silentHours: 24 });
+const warmed = await api.services.usage.prewarm();
+say(`warm-up: snapshot, ${live.presenceCache.stats().deviceDays} cached device-days, fleet rows, usage of ${warmed.devices} devices (${((t() - t0) / 1000).toFixed(1)} s)`);
+
+// 5. Ingest: the simulator in a child process, registered devices (the first INGEST_DEVICES ids).
+let sim: ChildProcess | null = null;
+let simOut = '';
+const totalSeconds = 2 * DURATION + 20;
+if (INGEST_RATE > 0) {
+  const recordsPerPacket = 10;
+  const intervalMs = Math.round((INGEST_DEVICES * recordsPerPacket * 1000) / INGEST_RATE);
+  sim = spawn(
+    process.execPath,
+    [
+      'bin/fleetmeter.js',
+      'simulate',
+      '--host', '127.0.0.1',
+      '--teltonika-port', String(gateway.ports.teltonikaTcp),
+      '--devices', String(INGEST_DEVICES),
+      '--mix', 'teltonika-tcp=100',
+      '--records-per-packet', String(recordsPerPacket),
+      '--interval-ms', String(intervalMs),
+      '--duration', String(totalSeconds),
+      '--ramp-ms', '2000',
+      '--imei-base', deviceIdOf(0),
+      '--json',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  sim.stdout!.on('data', (d: Buffer) => (simOut += d.toString()));
+  await new Promise((r) => setTimeout(r, 6000));
+}
+
+const committed = async () => {
+  const m = await gateway.metrics.committedRecords.get();
+  return m.values.reduce((s, v) => s + v.value, 0);
+};
+
+interface LoadResult {
+  readonly rps: number;
+  readonly total: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+}
+
+async function load(kind: 'usage' | 'summary'): Promise<{ r: LoadResult; ingestRate: number; load: number[]; hits: number; misses: number }> {
+  const c0 = await committed();
+  const h0 = { hits: api.services.usage.hits, misses: api.services.usage.misses };
+  const started = t();
+  const child = spawn(
+    process.execPath,
+    ['bin/run-ts.js', 'bench/api.ts', '--child', 'load', '--kind', kind, '--url', `http://127.0.0.1:${api.port}`, '--key', key, '--devices', String(DEVICES), '--duration', String(DURATION), '--connections', String(CONNECTIONS)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise((r) => child.once('exit', r));
+  const secs = (t() - started) / 1000;
+  const c1 = await committed();
+  return {
+    r: JSON.parse(out.trim().split('\n').pop()!) as LoadResult,
+    ingestRate: Math.round((c1 - c0) / secs),
+    load: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    hits: api.services.usage.hits - h0.hits,
+    misses: api.services.usage.misses - h0.misses,
+  };
+}
+
+say(`load: ${CONNECTIONS} connections, ${DURATION} s per endpoint, ingest target ${INGEST_RATE} records/s`);
+const usage = await load('usage');
+say(`device usage: ${JSON.stringify(usage)}`);
+const summary = await load('summary');
+say(`fleet summary: ${JSON.stringify(summary)}`);
+
+if (sim !== null) {
+  sim.kill('SIGINT');
+  await new Promise((r) => sim!.once('exit', r));
+}
+let simSummary: { totals?: { recordsAcked?: number }; ok?: boolean } = {};
+try {
+  simSummary = JSON.parse(simOut);
+} catch {
+  /* the simulator was interrupted before printing */
+}
+await api.close();
+await gateway.close();
+await live.stop();
+await store.close();
+rmSync(dir, { recursive: true, force: true });
+
+// 6. Report.
+const m = machine();
+const row = (name: string, x: Awaited<ReturnType<typeof load>>) =>
+  `| ${name} | ${Math.round(x.r.rps).toLocaleString('en-US')} | ${x.r.p50} | ${x.r.p99} | ${x.r.max} | ${x.r.non2xx + x.r.errors + x.r.timeouts} | ${x.ingestRate.toLocaleString('en-US')} | ${x.load.join(' / ')} |`;
+const hitRate = usage.hits + usage.misses > 0 ? Math.round((100 * usage.hits) / (usage.hits + usage.misses)) : 0;
+const table = [
+  '| endpoint | req/s | p50 ms | p99 ms | max ms | errors | ingest records/s meanwhile | load avg 1/5/15 after |',
+  '|---|---:|---:|---:|---:|---:|---:|---|',
+  row(`GET /v1/devices/{id}/usage (random of ${DEVICES.toLocaleString('en-US')})`, usage),
+  row('GET /v1/fleet/summary', summary),
+].join('\n');
+const body = `\`npm run bench:api\` (\`bench/api.ts\`), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.
+**Machine:** ${machineLine(m)}.
+
+Set-up: one process as \`fleetmeter serve\` runs it (gateway, rating engine, API) on a fresh chDB;
+${DEVICES.toLocaleString('en-US')} devices registered and assigned across ${ACCOUNTS.toLocaleString('en-US')} accounts
+(four tariffs: per-minute, hourly graduated, daily volume, monthly prorated; four time zones), a day of presence per device, one stored
+record each (last position). The simulator (child process) sends Teltonika Codec 8E over TCP from ${INGEST_DEVICES} of those devices,
+10 records per packet, target ${INGEST_RATE.toLocaleString('en-US')} records/s; autocannon (child process) with ${CONNECTIONS} connections,
+${DURATION} s per endpoint, a random device per request. Warm-up before the runs: the configuration snapshot and the presence
+read cache of this month (${presenceRowsWritten.toLocaleString('en-US')} device-days); the usage response cache starts empty.
+
+${table}
+
+Device-usage response cache during the run: ${usage.hits.toLocaleString('en-US')} hits, ${usage.misses.toLocaleString('en-US')} misses (${hitRate} %) — a response is reused only while the device's presence and the configuration are unchanged, so the simulated devices recompute on every record.
+Simulator: ${simSummary.totals?.recordsAcked?.toLocaleString('en-US') ?? 'n/a'} records acknowledged in total.
+
+**Target:** ≥ 10 000 req/s for device usage with p99 ≤ 20 ms while ingesting 20 000 records/s in the same process.
+All three processes (server, simulator, load generator) share this machine's ${m.cores} CPUs; autocannon alone needs most of a core at these rates.`;
+process.stdout.write(`\n${table}\n`);
+if (flags['no-results'] !== 'true') {
+  writeSection(new URL('./RESULTS.md', import.meta.url).pathname, '## API (bench:api)', body);
+  say('results written to bench/RESULTS.md');
+}
+process.exit(0);

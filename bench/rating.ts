@@ -1,0 +1,499 @@
+/**
+ * Rating benchmark (issue 5, "Performance"): three measurements on one machine.
+ *
+ *   npm run bench:rating                                   everything at full scale, results → bench/RESULTS.md
+ *   npm run bench:rating -- --accounts 1000 --devices 10000   a quick, scaled-down run (results not written)
+ *   npm run bench:rating -- --part statement --runs 100      one part only (stream | billing | statement)
+ *
+ * 1. stream     records/s through `PresenceEngine.ingest` on one core (this process's main thread),
+ *               batches as the commit pipeline hands them over (20 000 records, many devices):
+ *               device-grouped (each frame's records together, frames of many devices interleaved)
+ *               and worst-case interleaved (every record shuffled within its batch). Fresh engine
+ *               per repetition, so every record sets a new bit as in production.
+ * 2. billing    statements for --accounts accounts with --devices devices over a month of
+ *               synthetic presence in embedded ClickHouse (chDB, temp dir): generation
+ *               (`syntheticFleet`, `presenceRows`) timed apart, then `billingRun(period)` end to end,
+ *               with wall time, peak RSS sampled during the run, and the process's ru_maxrss.
+ * 3. statement  one account's draft statement with --statement-devices devices, one account per
+ *               tariff unit (minute, hour, day, month), p50/p99 over --runs runs: cold (first call
+ *               of a fresh service), warm (repeated calls), live (the engine flushes late data for
+ *               a few device-days between calls, so presence read-through must notice it), and
+ *               uncached (presence read in full every time: the path before the cache).
+ *
+ * The machine is shared: each measurement carries the 1-minute load average at its start and end,
+ * and CPU time of this process next to wall time where that is what the target is about.
+ *
+ * Other options: --month YYYY-MM (default 2024-06), --stream-devices, --stream-records,
+ * --reps, --results (write RESULTS.md even when scaled down), --no-results, --keep-data,
+ * --cpu-prof (sample the billing run and the warm statements; print where the time goes).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { splitArgs } from '../cli/runtime.ts';
+import {
+  ClickHousePresenceStorage,
+  type Period,
+  PresenceEngine,
+  type PresenceRecord,
+  MemoryPresenceStorage,
+  RatingService,
+  type RatingConfig,
+  deviceIdOf,
+  isoToDay,
+  monthPeriod,
+  presenceRows,
+  prng,
+  ratingMigrations,
+  recordBatches,
+  syntheticFleet,
+} from '../rating/index.ts';
+import { migrate, openStore, type Store } from '../store/index.ts';
+
+const { flags } = splitArgs(process.argv.slice(2));
+const PARTS = ['stream', 'billing', 'statement'] as const;
+type Part = (typeof PARTS)[number];
+const parts: Part[] = flags.part && flags.part !== 'all' ? (flags.part.split(',') as Part[]) : [...PARTS];
+for (const p of parts) if (!PARTS.includes(p)) throw new Error(`--part: ${PARTS.join(', ')} or all; got ${p}`);
+
+const num = (name: string, def: number) => {
+  const v = flags[name] === undefined ? def : Number(flags[name]);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, got ${flags[name]}`);
+  return v;
+};
+const ACCOUNTS = num('accounts', 10_000);
+const DEVICES = num('devices', 100_000);
+const STATEMENT_DEVICES = num('statement-devices', 1000);
+const RUNS = num('runs', 50);
+const REPS = num('reps', 5);
+const STREAM_DEVICES = num('stream-devices', 10_000);
+const STREAM_RECORDS = num('stream-records', 2_000_000);
+const MONTH = flags.month ?? '2024-06';
+const PERIOD = monthPeriod(MONTH);
+const FULL_SCALE = ACCOUNTS === 10_000 && DEVICES === 100_000 && STATEMENT_DEVICES === 1000 && RUNS >= 50 && parts.length === PARTS.length;
+const WRITE_RESULTS = flags['no-results'] === undefined && (FULL_SCALE || flags.results !== undefined);
+if (DEVICES % ACCOUNTS !== 0) throw new Error(`--devices (${DEVICES}) must be a multiple of --accounts (${ACCOUNTS})`);
+
+const log = (line: string) => process.stderr.write(line + '\n');
+const load1 = () => os.loadavg()[0].toFixed(1);
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+};
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+function percentile(values: readonly number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+/** --cpu-prof: sample the main thread during a measurement, print the top self-time functions. */
+async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  if (flags['cpu-prof'] === undefined) return fn();
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 250 });
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    const file = join(os.tmpdir(), `bench-rating-${name}-${process.pid}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const self = new Map<string, number>();
+    let total = 0;
+    profile.samples!.forEach((id, i) => {
+      const f = byId.get(id)!.callFrame;
+      const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}`;
+      const dt = profile.timeDeltas![i];
+      self.set(key, (self.get(key) ?? 0) + dt);
+      total += dt;
+    });
+    log(`cpu profile of ${name}: ${file}`);
+    for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`  ${(v / 1000).toFixed(0).padStart(7)} ms ${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
+  }
+}
+
+const machine = {
+  cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
+  cores: os.cpus().length,
+  ramGb: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()} ${os.arch()}`,
+};
+const machineLine = `${machine.cpu} (\`os.cpus()\` model string), ${machine.cores} logical CPUs, ${machine.ramGb} GB RAM, ${machine.platform}, Node ${machine.node}`;
+log(`machine: ${machineLine}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+
+// ── 1. streaming presence updates ─────────────────────────────────────────────────────────────
+interface StreamResult {
+  readonly name: string;
+  readonly records: number;
+  readonly batch: number;
+  readonly best: number;
+  readonly median: number;
+  readonly perCpu: number;
+  readonly load: string;
+}
+
+function streamBench(): StreamResult[] {
+  const perBatch = 20_000;
+  const recordsPerDevice = Math.max(1, Math.floor(perBatch / STREAM_DEVICES));
+  const batches = Math.ceil(STREAM_RECORDS / (STREAM_DEVICES * recordsPerDevice));
+  // A Tuesday 06:00 UTC: records run through the day and across midnight (new device-days).
+  const startMs = Date.UTC(2024, 5, 4, 6);
+  const grouped = [...recordBatches({ devices: STREAM_DEVICES, recordsPerBatch: recordsPerDevice, batches, startMs, stepMs: 10_000, implausibleShare: 0.01, seed: 11 })];
+  const rnd = prng(99);
+  const interleaved = grouped.map((b) => {
+    const c = b.slice();
+    for (let i = c.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      const t = c[i];
+      c[i] = c[j];
+      c[j] = t;
+    }
+    return c;
+  });
+  const total = grouped.reduce((s, b) => s + b.length, 0);
+  const cases: [string, PresenceRecord[][]][] = [
+    [`device-grouped (${recordsPerDevice} consecutive records per device per batch, device order shuffled)`, grouped],
+    ['interleaved (every record shuffled within its batch: worst case)', interleaved],
+  ];
+  const out: StreamResult[] = [];
+  for (const [name, data] of cases) {
+    // Warm-up: let V8 optimise ingest before timing.
+    const warm = new PresenceEngine({ storage: new MemoryPresenceStorage() });
+    for (let i = 0; i < Math.min(20, data.length); i++) warm.ingest(data[i]);
+    const rates: number[] = [];
+    let cpuRate = 0;
+    const loadStart = load1();
+    for (let r = 0; r < REPS; r++) {
+      const engine = new PresenceEngine({ storage: new MemoryPresenceStorage(), maxDeviceDays: 10_000_000 });
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (const b of data) engine.ingest(b);
+      const wall = performance.now() - t0;
+      const cpu = cpuMs(c0);
+      rates.push(total / (wall / 1000));
+      cpuRate = Math.max(cpuRate, total / (cpu / 1000));
+      if (engine.stats().records !== total) throw new Error('engine did not see every record');
+    }
+    const result = { name, records: total, batch: data[0].length, best: Math.max(...rates), median: percentile(rates, 50), perCpu: cpuRate, load: `${loadStart} → ${load1()}` };
+    log(`stream ${name}: best ${fmt(result.best)}/s, median ${fmt(result.median)}/s, ${fmt(result.perCpu)}/CPU-s (load ${result.load})`);
+    out.push(result);
+  }
+  return out;
+}
+
+// ── storage set-up shared by 2 and 3 ──────────────────────────────────────────────────────────
+let dataDir: string | null = null;
+let store: Store | null = null;
+async function openBenchStore(): Promise<Store> {
+  if (store) return store;
+  dataDir = mkdtempSync(join(os.tmpdir(), 'fm-bench-rating-'));
+  store = await openStore({ backend: 'chdb', path: dataDir, database: 'bench' });
+  await migrate(store, ratingMigrations);
+  return store;
+}
+
+/** UTC days whose presence a period can touch in any zone (UTC−12 … UTC+14), plus margin. */
+function presenceDays(p: Period): { fromDay: number; toDay: number } {
+  return { fromDay: isoToDay(p.from) - 1, toDay: isoToDay(p.to) + 1 };
+}
+
+async function writePresence(s: Store, deviceIds: readonly string[], seed: number): Promise<{ rows: number; ms: number }> {
+  const storage = new ClickHousePresenceStorage(s, { writer: 1 });
+  const t0 = performance.now();
+  let rows = 0;
+  for (const chunk of presenceRows({ deviceIds, ...presenceDays(PERIOD), seed, chunk: 50_000 })) {
+    await storage.save(chunk);
+    rows += chunk.length;
+  }
+  return { rows, ms: performance.now() - t0 };
+}
+
+// ── 2. full month billing run ─────────────────────────────────────────────────────────────────
+interface BillingResult {
+  readonly accounts: number;
+  readonly devices: number;
+  readonly presenceRows: number;
+  readonly configMs: number;
+  readonly presenceMs: number;
+  readonly genLoad: string;
+  readonly statements: number;
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly peakRssMb: number;
+  readonly rssBeforeMb: number;
+  readonly maxRssMb: number;
+  readonly load: string;
+}
+
+async function billingBench(): Promise<BillingResult> {
+  const s = await openBenchStore();
+  const genLoad = load1();
+  const fleet = syntheticFleet({ accounts: ACCOUNTS, devicesPerAccount: DEVICES / ACCOUNTS });
+  const service = new RatingService({ store: s, presence: new PresenceEngine({ storage: new ClickHousePresenceStorage(s) }) });
+  let t0 = performance.now();
+  await service.config.importConfig(fleet);
+  const configMs = performance.now() - t0;
+  const written = await writePresence(
+    s,
+    fleet.deviceAssignments.map((d) => d.deviceId),
+    7,
+  );
+  log(`billing: generated ${fmt(ACCOUNTS)} accounts, ${fmt(DEVICES)} devices (${ms(configMs)} ms), ${fmt(written.rows)} presence rows in ${ms(written.ms)} ms (load ${genLoad} → ${load1()})`);
+  const genEnd = load1();
+
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  let peak = rssBefore;
+  const sample = () => {
+    const r = process.memoryUsage().rss;
+    if (r > peak) peak = r;
+  };
+  const timer = setInterval(sample, 25);
+  const loadStart = load1();
+  const c0 = process.cpuUsage();
+  t0 = performance.now();
+  let statements = 0;
+  await profiled('billing', async () => {
+    for await (const st of service.billingRun(PERIOD)) {
+      if (st.doc.lines.length === 0 && st.doc.devices.length === 0) throw new Error(`empty statement for ${st.doc.accountId}`);
+      if (++statements % 100 === 0) sample();
+    }
+  });
+  const wallMs = performance.now() - t0;
+  const cpu = cpuMs(c0);
+  clearInterval(timer);
+  sample();
+  if (statements !== ACCOUNTS) throw new Error(`billing run produced ${statements} statements, expected ${ACCOUNTS}`);
+  const result: BillingResult = {
+    accounts: ACCOUNTS,
+    devices: DEVICES,
+    presenceRows: written.rows,
+    configMs,
+    presenceMs: written.ms,
+    genLoad: `${genLoad} → ${genEnd}`,
+    statements,
+    wallMs,
+    cpuMs: cpu,
+    peakRssMb: mb(peak),
+    rssBeforeMb: mb(rssBefore),
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    load: `${loadStart} → ${load1()}`,
+  };
+  log(`billing: ${statements} statements in ${ms(wallMs)} ms (CPU ${ms(cpu)} ms), RSS ${result.rssBeforeMb} → peak ${result.peakRssMb} MB (ru_maxrss ${result.maxRssMb} MB), load ${result.load}`);
+  return result;
+}
+
+// ── 3. one account's draft statement ──────────────────────────────────────────────────────────
+interface StatementRow {
+  readonly unit: string;
+  readonly zone: string;
+  readonly mode: string;
+  readonly runs: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly cpuP50: number;
+  readonly load: string;
+}
+
+const STATEMENT_DEVICE_BASE = 5_000_000;
+
+/** Four accounts, one per tariff unit of the synthetic tariffs, `STATEMENT_DEVICES` devices each. */
+function statementFleet(tariffsExist: boolean): RatingConfig {
+  const base = syntheticFleet({ accounts: 4, devicesPerAccount: STATEMENT_DEVICES });
+  const units = ['minute', 'hour', 'day', 'month'];
+  const rename = (id: string) => `stmt-${units[Number(id.slice(4)) - 1]}`;
+  return {
+    accounts: base.accounts.map((a) => ({ ...a, id: rename(a.id), name: `Statement bench ${rename(a.id)}` })),
+    deviceAssignments: base.deviceAssignments.map((d) => ({ ...d, accountId: rename(d.accountId!), deviceId: deviceIdOf(STATEMENT_DEVICE_BASE + Number(d.deviceId.slice(8))) })),
+    tariffAssignments: base.tariffAssignments.map((t) => ({ ...t, accountId: rename(t.accountId) })),
+    tariffVersions: tariffsExist ? [] : base.tariffVersions,
+    suspensions: [],
+  };
+}
+
+async function timeRuns(name: string, runs: number, fn: (i: number) => Promise<unknown>): Promise<{ wall: number[]; cpu: number[]; load: string }> {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const loadStart = load1();
+  for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fn(i);
+    wall.push(performance.now() - t0);
+    cpu.push(cpuMs(c0));
+  }
+  void name;
+  return { wall, cpu, load: `${loadStart} → ${load1()}` };
+}
+
+/** Like `timeRuns`, with an untimed `before` step ahead of each timed `fn`. */
+async function timeRunsWith(runs: number, before: () => Promise<unknown>, fn: () => Promise<unknown>): Promise<{ wall: number[]; cpu: number[]; load: string }> {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const loadStart = load1();
+  for (let i = 0; i < runs; i++) {
+    await before();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fn();
+    wall.push(performance.now() - t0);
+    cpu.push(cpuMs(c0));
+  }
+  return { wall, cpu, load: `${loadStart} → ${load1()}` };
+}
+
+async function statementBench(tariffsExist: boolean): Promise<StatementRow[]> {
+  const s = await openBenchStore();
+  const fleet = statementFleet(tariffsExist);
+  const setup = new RatingService({ store: s, presence: new PresenceEngine({ storage: new ClickHousePresenceStorage(s) }) });
+  await setup.config.importConfig(fleet);
+  const gen = await writePresence(
+    s,
+    fleet.deviceAssignments.map((d) => d.deviceId),
+    13,
+  );
+  log(`statement: ${fleet.accounts.length} accounts × ${STATEMENT_DEVICES} devices, ${fmt(gen.rows)} presence rows in ${ms(gen.ms)} ms`);
+  const rows: StatementRow[] = [];
+  const push = (acc: (typeof fleet.accounts)[number], mode: string, r: { wall: number[]; cpu: number[]; load: string }) => {
+    const row: StatementRow = {
+      unit: acc.id.slice(5),
+      zone: acc.timeZone,
+      mode,
+      runs: r.wall.length,
+      p50: percentile(r.wall, 50),
+      p99: percentile(r.wall, 99),
+      max: Math.max(...r.wall),
+      cpuP50: percentile(r.cpu, 50),
+      load: r.load,
+    };
+    log(`statement ${row.unit.padEnd(6)} ${mode.padEnd(9)} runs ${row.runs}: p50 ${ms(row.p50)} ms, p99 ${ms(row.p99)} ms, max ${ms(row.max)} ms, CPU p50 ${ms(row.cpuP50)} ms (load ${row.load})`);
+    rows.push(row);
+  };
+  const dayMs = 86_400_000;
+  for (const acc of fleet.accounts) {
+    const engineWith = (cacheDeviceDays?: number) => new PresenceEngine({ storage: new ClickHousePresenceStorage(s, cacheDeviceDays === undefined ? {} : { cacheDeviceDays }) });
+    const devices = fleet.deviceAssignments.filter((d) => d.accountId === acc.id).map((d) => d.deviceId);
+    // cold: the first statement of a freshly started service (new engine, nothing cached), ×5
+    push(acc, 'cold', await timeRuns('cold', 5, () => new RatingService({ store: s, presence: engineWith() }).statement(acc.id, PERIOD)));
+    // uncached: presence read in full every time (the read path without the cache)
+    const uncached = new RatingService({ store: s, presence: engineWith(0) });
+    const reference = (await uncached.statement(acc.id, PERIOD)).json;
+    push(acc, 'uncached', await timeRuns('uncached', RUNS, () => uncached.statement(acc.id, PERIOD)));
+    // warm: repeated statements of one service; must be byte-identical to the uncached one
+    const engine = engineWith();
+    const service = new RatingService({ store: s, presence: engine });
+    push(
+      acc,
+      'warm',
+      await profiled(`warm-${acc.id}`, () =>
+        timeRuns('warm', RUNS, async () => {
+          const r = await service.statement(acc.id, PERIOD);
+          if (r.json !== reference) throw new Error(`${acc.id}: cached statement differs from the uncached one`);
+        }),
+      ),
+    );
+    // live: before every run the engine ingests and flushes new minutes of 20 devices on the
+    // period's last day and late (black-box) minutes on its 5th day, so two days of the cached
+    // presence go stale every time and must be re-read; plus minutes left unflushed in memory.
+    const last = isoToDay(PERIOD.to) - 1;
+    const fifth = isoToDay(PERIOD.from) + 4;
+    let tick = 0;
+    const live = await timeRunsWith(RUNS, async () => {
+      const recs: PresenceRecord[] = [];
+      for (let k = 0; k < 20; k++) {
+        const id = devices[(tick * 20 + k) % devices.length];
+        recs.push({ deviceId: id, deviceTime: last * dayMs + ((tick * 7 + k) % 1440) * 60_000 + 5_000, receivedAt: last * dayMs + 86_000_000 });
+        recs.push({ deviceId: id, deviceTime: fifth * dayMs + ((tick * 11 + k) % 1440) * 60_000 + 5_000, receivedAt: last * dayMs + 86_000_000 });
+      }
+      tick++;
+      engine.ingest(recs.slice(0, 30));
+      await engine.flush();
+      engine.ingest(recs.slice(30)); // not flushed: the statement must include it from memory
+    }, () => service.statement(acc.id, PERIOD));
+    push(acc, 'live', live);
+    await engine.flush();
+    const after = await service.statement(acc.id, PERIOD);
+    if (after.json !== (await uncached.statement(acc.id, PERIOD)).json) throw new Error(`${acc.id}: live cached statement differs from the uncached one`);
+    if (after.json === reference) throw new Error(`${acc.id}: live data did not change the statement`);
+  }
+  return rows;
+}
+
+// ── RESULTS.md ────────────────────────────────────────────────────────────────────────────────
+const HEADING = '## Rating (bench:rating)';
+
+function renderSection(stream: StreamResult[] | null, billing: BillingResult | null, statement: StatementRow[] | null, startedAt: string): string {
+  const lines: string[] = [HEADING, ''];
+  lines.push(`\`npm run bench:rating\` (\`bench/rating.ts\`), run ${startedAt}. **Machine:** ${machineLine}.`);
+  lines.push('The machine is shared with other engineers\' test runs: each row carries the 1-minute load average at its start → end.');
+  lines.push('');
+  if (stream) {
+    lines.push(`**1. Streaming presence updates** (\`PresenceEngine.ingest\`, main thread, fresh engine per repetition, ${REPS} repetitions; 1 % of records with no device time → fallback path). Target ≥ 3 000 000 records/s.`);
+    lines.push('');
+    lines.push('| batches | records | batch size | records/s (best) | records/s (median) | records/CPU-s (best) | load |');
+    lines.push('|---|---:|---:|---:|---:|---:|---|');
+    for (const r of stream) lines.push(`| ${r.name} | ${fmt(r.records)} | ${fmt(r.batch)} | ${fmt(r.best)} | ${fmt(r.median)} | ${fmt(r.perCpu)} | ${r.load} |`);
+    lines.push('');
+  }
+  if (billing) {
+    lines.push(`**2. Full month billing run** (\`billingRun(${MONTH})\`, embedded chDB in a temp dir). Target ≤ 60 s with bounded memory.`);
+    lines.push('');
+    lines.push('| accounts | devices | presence rows (device-days) | generation (config + presence) | billing run wall | billing run CPU | RSS before → peak (sampled) | ru_maxrss (whole process) | load (generation; run) |');
+    lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    const b = billing;
+    lines.push(
+      `| ${fmt(b.accounts)} | ${fmt(b.devices)} | ${fmt(b.presenceRows)} | ${(b.configMs / 1000).toFixed(1)} s + ${(b.presenceMs / 1000).toFixed(1)} s | **${(b.wallMs / 1000).toFixed(1)} s** | ${(b.cpuMs / 1000).toFixed(1)} s | ${b.rssBeforeMb} → ${b.peakRssMb} MB | ${b.maxRssMb} MB | ${b.genLoad}; ${b.load} |`,
+    );
+    lines.push('');
+  }
+  if (statement) {
+    lines.push(`**3. One account's draft statement, ${fmt(STATEMENT_DEVICES)} devices, a month** (\`RatingService.statement\`, presence in chDB). Target p99 ≤ 200 ms.`);
+    lines.push('');
+    lines.push('| unit | zone | mode | runs | p50 ms | p99 ms | max ms | CPU p50 ms | load |');
+    lines.push('|---|---|---|---:|---:|---:|---:|---:|---|');
+    for (const r of statement) lines.push(`| ${r.unit} | ${r.zone} | ${r.mode} | ${r.runs} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${ms(r.cpuP50)} | ${r.load} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/** Replaces (or appends) this bench's section of RESULTS.md, leaving every other section as it is. */
+function writeResults(section: string): void {
+  const path = new URL('./RESULTS.md', import.meta.url).pathname;
+  const text = readFileSync(path, 'utf8');
+  const start = text.indexOf(`\n${HEADING}\n`);
+  let next: string;
+  if (start === -1) next = text.replace(/\s*$/, '\n\n') + section.trimEnd() + '\n';
+  else {
+    const after = text.indexOf('\n## ', start + HEADING.length + 1);
+    next = text.slice(0, start + 1) + section.trimEnd() + '\n' + (after === -1 ? '' : '\n' + text.slice(after + 1));
+  }
+  writeFileSync(path, next);
+}
+
+// ── main ──────────────────────────────────────────────────────────────────────────────────────
+const startedAt = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+try {
+  const stream = parts.includes('stream') ? streamBench() : null;
+  const billing = parts.includes('billing') ? await billingBench() : null;
+  const statement = parts.includes('statement') ? await statementBench(billing !== null) : null;
+  const section = renderSection(stream, billing, statement, startedAt);
+  process.stdout.write(section + '\n');
+  if (WRITE_RESULTS) {
+    writeResults(section);
+    log('results written to bench/RESULTS.md');
+  } else log('results not written (scaled-down or partial run; --results forces it)');
+} finally {
+  await (store as Store | null)?.close();
+  if (dataDir && flags['keep-data'] === undefined) rmSync(dataDir, { recursive: true, force: true });
+  else if (dataDir) log(`data kept in ${dataDir}`);
+}
