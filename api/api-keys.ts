@@ -56,6 +56,8 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 export class ApiKeys {
   private keys = new Map<string, ApiKeyInfo & { secretHash: Buffer }>();
+  /** Keys verified since the last refresh (presented text → info): one map lookup per request. */
+  private verified = new Map<string, ApiKeyInfo>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -87,6 +89,7 @@ export class ApiKeys {
       });
     }
     this.keys = next;
+    this.verified = new Map();
   }
 
   /** Creates a key and returns it in full: the only time the secret is visible. */
@@ -116,6 +119,8 @@ export class ApiKeys {
 
   /** The key's info if `presented` is a valid, unrevoked key; null otherwise. Constant-time compare. */
   verify(presented: string): ApiKeyInfo | null {
+    const hit = this.verified.get(presented);
+    if (hit !== undefined) return hit;
     const m = KEY_PATTERN.exec(presented);
     if (!m) return null;
     const k = this.keys.get(m[1]);
@@ -123,6 +128,7 @@ export class ApiKeys {
     const h = sha256(m[2]);
     if (h.length !== k.secretHash.length || !timingSafeEqual(h, k.secretHash)) return null;
     const { secretHash: _s, ...info } = k;
+    if (this.verified.size < 10_000) this.verified.set(presented, info);
     return info;
   }
 

@@ -3,7 +3,7 @@
  * idempotency, metrics), then routes — each a named plugin with declared dependencies.
  */
 import { randomUUID } from 'node:crypto';
-import { TypeBoxValidatorCompiler, registerAjvFormats, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { registerAjvFormats, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -25,6 +25,7 @@ import { statementRoutes } from './routes/statements.ts';
 import { tariffRoutes } from './routes/tariffs.ts';
 import { usageRoutes } from './routes/usage.ts';
 import type { ApiServices } from './services/index.ts';
+import { validatorCompiler } from './validator.ts';
 
 export interface AppOptions {
   readonly logger: Logger;
@@ -52,7 +53,7 @@ export async function buildApp(services: ApiServices, options: AppOptions): Prom
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
   })
     .withTypeProvider<TypeBoxTypeProvider>()
-    .setValidatorCompiler(TypeBoxValidatorCompiler);
+    .setValidatorCompiler(validatorCompiler);
 
   // 1. external: error shape, the services every route uses
   await app.register(errorsPlugin);

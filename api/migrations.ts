@@ -8,10 +8,12 @@
  * - `api_audit`: one row per change made through the API: who (API key id), when, what (before and
  *   after as JSON). Append-only.
  * - `api_idempotency`: stored responses of POSTs sent with an `Idempotency-Key` (first wins).
- * - `device_last` + `device_last_mv`: per device, the last receive time and last valid position,
- *   kept by ClickHouse itself as records are inserted (by any gateway instance): what fleet
- *   health reads, without scanning `records`. The backfill makes it complete for records stored
- *   before the view existed; max/argMax states are idempotent, so running it again is harmless.
+ * - `device_last_seen` + `device_last_seen_mv`: per device, the last receive time and last valid
+ *   position, kept by ClickHouse itself as records are inserted (by any gateway instance): what
+ *   fleet health reads, without scanning `records`. `inserted` (the server's clock at insert) lets
+ *   a reader fetch only devices with rows inserted since its last look, however late a batch was
+ *   committed. The backfill makes it complete for records stored before the view existed;
+ *   max/argMax states are idempotent, so running it again is harmless.
  */
 import type { Migration } from '../store/types.ts';
 import { apiKeyMigrations } from './api-keys.ts';
@@ -19,6 +21,7 @@ import { apiKeyMigrations } from './api-keys.ts';
 const POSITION = 'valid = 1 AND isNotNull(latitude) AND isNotNull(longitude) AND has_device_time = 1 AND device_ts <= received_ts + 600000';
 
 export const deviceLastSelect = `SELECT device_id,
+  maxState(now()) AS inserted,
   maxState(received_ts) AS last_received,
   minState(received_ts) AS first_received,
   argMaxState(protocol, received_ts) AS protocol,
@@ -28,6 +31,9 @@ export const deviceLastSelect = `SELECT device_id,
   argMaxIfState(ifNull(speed, -1), device_ts, ${POSITION}) AS pos_speed,
   argMaxIfState(ifNull(course, -1), device_ts, ${POSITION}) AS pos_course
 FROM records GROUP BY device_id`;
+
+/** Per device: when it was last heard from and where, kept by ClickHouse as records are inserted. */
+export const DEVICE_LAST_TABLE = 'device_last_seen';
 
 export const apiMigrations: readonly Migration[] = [
   ...apiKeyMigrations,
@@ -79,10 +85,11 @@ export const apiMigrations: readonly Migration[] = [
     ],
   },
   {
-    id: '0204_device_last',
+    id: '0204_device_last_seen',
     statements: [
-      `CREATE TABLE IF NOT EXISTS device_last (
+      `CREATE TABLE IF NOT EXISTS device_last_seen (
         device_id String,
+        inserted AggregateFunction(max, DateTime),
         last_received AggregateFunction(max, Int64),
         first_received AggregateFunction(min, Int64),
         protocol AggregateFunction(argMax, String, Int64),
@@ -92,8 +99,8 @@ export const apiMigrations: readonly Migration[] = [
         pos_speed AggregateFunction(argMaxIf, Float64, Int64, UInt8),
         pos_course AggregateFunction(argMaxIf, Float64, Int64, UInt8)
       ) ENGINE = AggregatingMergeTree() ORDER BY device_id`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS device_last_mv TO device_last AS ${deviceLastSelect}`,
-      `INSERT INTO device_last ${deviceLastSelect}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS device_last_seen_mv TO device_last_seen AS ${deviceLastSelect}`,
+      `INSERT INTO device_last_seen ${deviceLastSelect}`,
     ],
   },
 ];

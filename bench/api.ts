@@ -15,11 +15,14 @@
  *   npm run bench:api -- --devices 20000 --duration 10 --no-results
  *
  * Options: --devices (100000), --accounts (1000), --duration s per endpoint (30), --connections
- * (50), --ingest-devices (200), --ingest-rate records/s (20000), --no-ingest, --no-results.
+ * (50), --ingest-devices (500), --records-per-packet (20), --ingest-rate records/s (20000),
+ * --no-ingest, --no-results, --wait-quiet S (wait up to S s for other processes to go quiet before
+ * each run), --cpu-prof FILE (profile this process during the device-usage run).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createLive } from '../api/live.ts';
@@ -36,6 +39,7 @@ import { migrate, openStore } from '../store/index.ts';
 import { recordRow } from '../store/records.ts';
 import type { TelemetryRecord } from '../protocols/record.ts';
 import { machine, machineLine, writeSection } from './simulator/results-md.ts';
+import { machineBusySeconds, processCpuSeconds, waitQuiet } from './simulator/system-cpu.ts';
 
 const { flags } = splitArgs(process.argv.slice(2));
 const num = (name: string, def: number) => (flags[name] === undefined ? def : Number(flags[name]));
@@ -85,7 +89,8 @@ const DEVICES = num('devices', 100_000);
 const ACCOUNTS = num('accounts', 1000);
 const DURATION = num('duration', 30);
 const CONNECTIONS = num('connections', 50);
-const INGEST_DEVICES = num('ingest-devices', 200);
+const INGEST_DEVICES = num('ingest-devices', 500);
+const RECORDS_PER_PACKET = num('records-per-packet', 20);
 const INGEST_RATE = flags['no-ingest'] === 'true' ? 0 : num('ingest-rate', 20_000);
 const log = pino({ level: flags['log-level'] ?? 'warn' });
 const say = (s: string) => process.stderr.write(`[bench:api] ${s}\n`);
@@ -102,8 +107,11 @@ const rating = new RatingService({ store, presence: storageSource(new MemoryPres
 await rating.config.importConfig(fleet);
 const ids = Array.from({ length: DEVICES }, (_, i) => deviceIdOf(i));
 const now = Date.now();
+// Registrations spread over the past day, as the API writes them one by one: the gateway's
+// registry re-reads the rows within a minute of the newest version on every refresh, so a bulk
+// insert sharing one version would be re-read in full every second.
 for (let i = 0; i < ids.length; i += 50_000) {
-  const lines = ids.slice(i, i + 50_000).map((id) => JSON.stringify({ device_id: id, protocol: 'teltonika', password_hash: '', status: 'active', version: String(now), deleted: 0 }));
+  const lines = ids.slice(i, i + 50_000).map((id, j) => JSON.stringify({ device_id: id, protocol: 'teltonika', password_hash: '', status: 'active', version: String(now - 86_400_000 + (i + j) * 800), deleted: 0 }));
   await store.insertJsonLines('devices', lines.join('\n'));
 }
 await store.insert(
@@ -188,14 +196,16 @@ const toDay = isoToDay(month.to) + 1;
 for (let i = 0; i < ids.length; i += 2000) await live.presenceCache.loadRange(ids.slice(i, i + 2000), fromDay, toDay);
 api.services.fleetHealth.summary(snap, { onlineMinutes: 10, silentHours: 24 });
 const warmed = await api.services.usage.prewarm();
-say(`warm-up: snapshot, ${live.presenceCache.stats().deviceDays} cached device-days, fleet rows, usage of ${warmed.devices} devices (${((t() - t0) / 1000).toFixed(1)} s)`);
+const heapMiB = () => Math.round(process.memoryUsage().heapUsed / 2 ** 20);
+say(`warm-up: snapshot, ${live.presenceCache.stats().deviceDays} cached device-days, fleet rows, usage of ${warmed.devices} devices (${((t() - t0) / 1000).toFixed(1)} s); heap ${heapMiB()} MiB, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`);
 
 // 5. Ingest: the simulator in a child process, registered devices (the first INGEST_DEVICES ids).
 let sim: ChildProcess | null = null;
+let simExited: Promise<unknown> = Promise.resolve();
 let simOut = '';
-const totalSeconds = 2 * DURATION + 20;
+const totalSeconds = 2 * DURATION + 90 + (flags['wait-quiet'] !== undefined ? 2 * Number(flags['wait-quiet']) : 0);
 if (INGEST_RATE > 0) {
-  const recordsPerPacket = 10;
+  const recordsPerPacket = RECORDS_PER_PACKET;
   const intervalMs = Math.round((INGEST_DEVICES * recordsPerPacket * 1000) / INGEST_RATE);
   sim = spawn(
     process.execPath,
@@ -216,7 +226,9 @@ if (INGEST_RATE > 0) {
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   sim.stdout!.on('data', (d: Buffer) => (simOut += d.toString()));
-  await new Promise((r) => setTimeout(r, 6000));
+  simExited = new Promise((r) => sim!.once('exit', r));
+  // Let the ramp and the first flushes and refreshes pass before measuring.
+  await new Promise((r) => setTimeout(r, 15_000));
 }
 
 const committed = async () => {
@@ -236,8 +248,22 @@ interface LoadResult {
   readonly timeouts: number;
 }
 
-async function load(kind: 'usage' | 'summary'): Promise<{ r: LoadResult; ingestRate: number; load: number[]; hits: number; misses: number }> {
+interface Cpu {
+  /** CPU cores used on average during the run: this process, the load generator, the simulator, everything else. */
+  readonly server: number;
+  readonly autocannon: number;
+  readonly simulator: number;
+  readonly others: number;
+}
+
+async function load(kind: 'usage' | 'summary'): Promise<{ r: LoadResult; ingestRate: number; load: number[]; hits: number; misses: number; loopP99Ms: number; cpu: Cpu }> {
+  if (flags['wait-quiet'] !== undefined) await waitQuiet(0.3, Number(flags['wait-quiet']) * 1000, say);
   const c0 = await committed();
+  const m0 = machineBusySeconds();
+  const s0 = processCpuSeconds(process.pid);
+  const sim0 = sim?.pid !== undefined ? processCpuSeconds(sim.pid) : 0;
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const h0 = { hits: api.services.usage.hits, misses: api.services.usage.misses };
   const started = t();
   const child = spawn(
@@ -247,10 +273,25 @@ async function load(kind: 'usage' | 'summary'): Promise<{ r: LoadResult; ingestR
   );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  // The load generator's CPU, read just before it exits (its /proc entry goes with it).
+  let autocannonCpu = 0;
+  const sampler = setInterval(() => {
+    const c = child.pid !== undefined ? processCpuSeconds(child.pid) : NaN;
+    if (Number.isFinite(c)) autocannonCpu = c;
+  }, 250);
   await new Promise((r) => child.once('exit', r));
+  clearInterval(sampler);
   const secs = (t() - started) / 1000;
+  const server = (processCpuSeconds(process.pid) - s0) / secs;
+  const simulator = sim?.pid !== undefined ? (processCpuSeconds(sim.pid) - sim0) / secs : 0;
+  const machineCores = (machineBusySeconds() - m0) / secs;
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+  const cpu: Cpu = { server: round2(server), autocannon: round2(autocannonCpu / secs), simulator: round2(simulator), others: round2(Math.max(0, machineCores - server - autocannonCpu / secs - simulator)) };
   const c1 = await committed();
+  loop.disable();
   return {
+    cpu,
+    loopP99Ms: Math.round(Math.max(0, loop.percentile(99) / 1e6 - 10)),
     r: JSON.parse(out.trim().split('\n').pop()!) as LoadResult,
     ingestRate: Math.round((c1 - c0) / secs),
     load: os.loadavg().map((x) => Math.round(x * 100) / 100),
@@ -260,14 +301,28 @@ async function load(kind: 'usage' | 'summary'): Promise<{ r: LoadResult; ingestR
 }
 
 say(`load: ${CONNECTIONS} connections, ${DURATION} s per endpoint, ingest target ${INGEST_RATE} records/s`);
+// --cpu-prof FILE: a CPU profile of this process during the device-usage run (what the server spends its time on).
+let profiler: import('node:inspector/promises').Session | null = null;
+if (flags['cpu-prof'] !== undefined) {
+  const { Session } = await import('node:inspector/promises');
+  profiler = new Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 const usage = await load('usage');
+if (profiler !== null) {
+  const { profile } = await profiler.post('Profiler.stop');
+  (await import('node:fs')).writeFileSync(flags['cpu-prof'], JSON.stringify(profile));
+  say(`CPU profile of the usage run → ${flags['cpu-prof']}`);
+}
 say(`device usage: ${JSON.stringify(usage)}`);
 const summary = await load('summary');
 say(`fleet summary: ${JSON.stringify(summary)}`);
 
 if (sim !== null) {
-  sim.kill('SIGINT');
-  await new Promise((r) => sim!.once('exit', r));
+  if (sim.exitCode === null) sim.kill('SIGINT');
+  await simExited;
 }
 let simSummary: { totals?: { recordsAcked?: number }; ok?: boolean } = {};
 try {
@@ -284,11 +339,11 @@ rmSync(dir, { recursive: true, force: true });
 // 6. Report.
 const m = machine();
 const row = (name: string, x: Awaited<ReturnType<typeof load>>) =>
-  `| ${name} | ${Math.round(x.r.rps).toLocaleString('en-US')} | ${x.r.p50} | ${x.r.p99} | ${x.r.max} | ${x.r.non2xx + x.r.errors + x.r.timeouts} | ${x.ingestRate.toLocaleString('en-US')} | ${x.load.join(' / ')} |`;
+  `| ${name} | ${Math.round(x.r.rps).toLocaleString('en-US')} | ${x.r.p50} | ${x.r.p99} | ${x.r.max} | ${x.r.non2xx + x.r.errors + x.r.timeouts} | ${x.ingestRate.toLocaleString('en-US')} | ${x.loopP99Ms} | ${x.cpu.server} / ${x.cpu.autocannon} / ${x.cpu.simulator} / ${x.cpu.others} | ${x.load.join(' / ')} |`;
 const hitRate = usage.hits + usage.misses > 0 ? Math.round((100 * usage.hits) / (usage.hits + usage.misses)) : 0;
 const table = [
-  '| endpoint | req/s | p50 ms | p99 ms | max ms | errors | ingest records/s meanwhile | load avg 1/5/15 after |',
-  '|---|---:|---:|---:|---:|---:|---:|---|',
+  '| endpoint | req/s | p50 ms | p99 ms | max ms | errors | ingest records/s meanwhile | server event-loop delay p99 ms | CPU cores: server / autocannon / simulator / other processes | load avg 1/5/15 after |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
   row(`GET /v1/devices/{id}/usage (random of ${DEVICES.toLocaleString('en-US')})`, usage),
   row('GET /v1/fleet/summary', summary),
 ].join('\n');
@@ -299,7 +354,7 @@ Set-up: one process as \`fleetmeter serve\` runs it (gateway, rating engine, API
 ${DEVICES.toLocaleString('en-US')} devices registered and assigned across ${ACCOUNTS.toLocaleString('en-US')} accounts
 (four tariffs: per-minute, hourly graduated, daily volume, monthly prorated; four time zones), a day of presence per device, one stored
 record each (last position). The simulator (child process) sends Teltonika Codec 8E over TCP from ${INGEST_DEVICES} of those devices,
-10 records per packet, target ${INGEST_RATE.toLocaleString('en-US')} records/s; autocannon (child process) with ${CONNECTIONS} connections,
+${RECORDS_PER_PACKET} records per packet, target ${INGEST_RATE.toLocaleString('en-US')} records/s; autocannon (child process) with ${CONNECTIONS} connections,
 ${DURATION} s per endpoint, a random device per request. Warm-up before the runs: the configuration snapshot and the presence
 read cache of this month (${presenceRowsWritten.toLocaleString('en-US')} device-days); the usage response cache starts empty.
 

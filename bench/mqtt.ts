@@ -106,6 +106,11 @@ interface RunResult {
   readonly stored: number;
   readonly unacked: number;
   readonly failedPublishes: number;
+  /** Connections the devices lost and made again (ramp included). */
+  readonly reconnects: number;
+  readonly connectSeconds: number;
+  /** CPU the rest of the machine used meanwhile (other processes), in cores. */
+  readonly otherCores: number;
 }
 
 const base = Date.UTC(2026, 0, 1);
@@ -134,17 +139,18 @@ async function run(scenario: Scenario): Promise<RunResult> {
   let ackedRecords = 0;
   let inFlight = 0;
   let failed = 0;
+  let reconnects = 0;
   let running = true;
   let windowStart = Infinity;
   let windowEnd = Infinity;
   let windowMessages = 0;
   let windowRecords = 0;
-  const benchCpu0 = process.cpuUsage();
   const t0 = performance.now();
   const clients: MqttClient[] = [];
 
+  /** Connects device i; resolves with the function that starts its publishing. */
   const device = (i: number) =>
-    new Promise<void>((resolve) => {
+    new Promise<() => void>((resolve) => {
       const id = `bench-${scenario}-${i}`;
       const topic = `fleetmeter/${id}/telemetry/${format}`;
       const c = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: id, username: id, protocolVersion: 4, keepalive: 120, reconnectPeriod: 1000, connectTimeout: 60_000 });
@@ -172,24 +178,27 @@ async function run(scenario: Scenario): Promise<RunResult> {
           else setTimeout(loop, Math.max(0, intervalMs - (now - sent)));
         });
       };
-      c.once('connect', () => {
-        resolve();
-        // Spread the first publishes over one interval so the load is even.
-        setTimeout(loop, closedLoop ? 0 : Math.random() * intervalMs);
-      });
+      // Spread the first publishes over one interval so the load is even.
+      c.once('connect', () => resolve(() => setTimeout(loop, closedLoop ? 0 : Math.random() * intervalMs)));
       c.on('error', () => undefined);
+      c.on('reconnect', () => reconnects++);
     });
 
   log(`\n== ${scenario}: ${devices} devices, ${format}, ${points} points/message, ${closedLoop ? 'closed loop (next on PUBACK)' : `one message per ${intervalMs} ms per device`}`);
-  const connected: Promise<void>[] = [];
+  // All devices connect first (about --ramp-ms, in steps of 100), then all start publishing:
+  // connection set-up is measured apart from the steady state.
+  const connected: Promise<() => void>[] = [];
   for (let i = 0; i < devices; i++) {
     connected.push(device(i));
     if (i % 100 === 99) await new Promise((r) => setTimeout(r, (rampMs / devices) * 100));
   }
-  await Promise.all(connected);
-  log(`connected ${devices} devices in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const starts = await Promise.all(connected);
+  const connectSeconds = (performance.now() - t0) / 1000;
+  log(`connected ${devices} devices in ${connectSeconds.toFixed(1)} s`);
+  for (const start of starts) start();
   await new Promise((r) => setTimeout(r, 2000)); // settle: every device publishing
   latency.reset();
+  const benchCpu0 = process.cpuUsage();
   windowStart = performance.now();
   windowEnd = windowStart + durationS * 1000;
   const progress = setInterval(() => {
@@ -197,6 +206,7 @@ async function run(scenario: Scenario): Promise<RunResult> {
     log(`  acked ${ackedMessages} msgs / ${ackedRecords} records, in flight ${inFlight}, p99 ${(latency.percentile(99) / 1000).toFixed(0)} ms${s ? `, gw rss ${(s.rssBytes / 2 ** 20).toFixed(0)} MiB, committed ${s.committedRecords}` : ''}`);
   }, 5000);
   await new Promise((r) => setTimeout(r, durationS * 1000));
+  const benchCpu = process.cpuUsage(benchCpu0);
   const window = { messages: windowMessages, records: windowRecords, latency: { p50: latency.percentile(50) / 1000, p99: latency.percentile(99) / 1000, max: latency.max / 1000 } };
   clearInterval(progress);
   running = false;
@@ -205,8 +215,6 @@ async function run(scenario: Scenario): Promise<RunResult> {
   const unacked = inFlight;
   sampler.stop();
   await sampler.sample();
-  const benchCpu = process.cpuUsage(benchCpu0);
-  const benchSeconds = (performance.now() - t0) / 1000;
   await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
   log('stopping the gateway (SIGTERM), then counting records FINAL');
   await gw.stop();
@@ -217,6 +225,9 @@ async function run(scenario: Scenario): Promise<RunResult> {
   const first = samples[0];
   const last = samples[samples.length - 1];
   const span = first && last ? (last.at - first.at) / 1000 : NaN;
+  const machineCores = first && last ? (last.machineBusySeconds - first.machineBusySeconds) / span : NaN;
+  const gatewayCores = first && last ? (last.cpuSeconds - first.cpuSeconds) / span : NaN;
+  const benchCores = (benchCpu.user + benchCpu.system) / 1e6 / durationS;
   return {
     scenario,
     format,
@@ -229,12 +240,15 @@ async function run(scenario: Scenario): Promise<RunResult> {
     committedPerSecond: first && last ? (last.committedRecords - first.committedRecords) / span : NaN,
     latencyMs: window.latency,
     rssMaxMiB: Math.max(...sampler.samples.map((s) => s.rssBytes)) / 2 ** 20,
-    gatewayCores: first && last ? (last.cpuSeconds - first.cpuSeconds) / span : NaN,
-    benchCores: (benchCpu.user + benchCpu.system) / 1e6 / benchSeconds,
+    gatewayCores,
+    benchCores,
+    otherCores: Math.max(0, machineCores - gatewayCores - benchCores),
     ackedRecords,
     stored,
     unacked,
     failedPublishes: failed,
+    reconnects,
+    connectSeconds,
   };
 }
 
@@ -259,15 +273,15 @@ const n1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
 function render(results: readonly RunResult[], m: ReturnType<typeof machine>, loadBefore: number[]): string {
   const rows = results.map(
     (r) =>
-      `| ${r.scenario} | ${r.store} | ${r.format} × ${r.points} | ${r.offered} | ${n0(r.messagesPerSecond)} | ${n0(r.recordsPerSecond)} | ${n0(r.committedPerSecond)} | ${n1(r.latencyMs.p50)} | ${n1(r.latencyMs.p99)} | ${n0(r.latencyMs.max)} | ${n0(r.rssMaxMiB)} | ${n1(r.gatewayCores)} | ${n1(r.benchCores)} | ${n0(r.ackedRecords)} | ${n0(r.stored)} | ${r.stored === r.ackedRecords && r.unacked === 0 && r.failedPublishes === 0 ? 'yes' : `NO (unacked ${r.unacked}, failed ${r.failedPublishes})`} |`,
+      `| ${r.scenario} | ${r.store} | ${r.format} × ${r.points} | ${r.offered} | ${n0(r.messagesPerSecond)} | ${n0(r.recordsPerSecond)} | ${n0(r.committedPerSecond)} | ${n1(r.latencyMs.p50)} | ${n1(r.latencyMs.p99)} | ${n0(r.latencyMs.max)} | ${n0(r.rssMaxMiB)} | ${n1(r.gatewayCores)} | ${n1(r.benchCores)} | ${n1(r.otherCores)} | ${n1(r.connectSeconds)} | ${n0(r.reconnects)} | ${n0(r.ackedRecords)} | ${n0(r.stored)} | ${r.stored === r.ackedRecords && r.unacked === 0 && r.failedPublishes === 0 ? 'yes' : `NO (unacked ${r.unacked}, failed ${r.failedPublishes})`} |`,
   );
   return [
     `\`npm run bench:mqtt\` (\`bench/mqtt.ts\`): ${devices.toLocaleString('en-US')} MQTT devices (\`mqtt\` clients, MQTT 3.1.1, one connection each) publish QoS 1 to the embedded broker of a gateway running as its own process (\`node bin/fleetmeter.js serve\`, chDB, fresh data dir, default batching: 20 000 records or 50 ms${flags['gateway-args'] ? `, extra flags \`${flags['gateway-args']}\`` : ''}). Each device waits for the PUBACK (sent only after commit) before its next message. Measured over ${durationS} s after all devices connected.`,
     '',
-    `**Machine:** ${machineLine(m)}. Devices and gateway share it. Load average before the runs: ${loadBefore.map((x) => x.toFixed(1)).join(', ')} (1, 5, 15 min).`,
+    `**Machine:** ${machineLine(m)}. Devices and gateway share it, and so did other engineers' builds and benchmarks (load average before the runs: ${loadBefore.map((x) => x.toFixed(1)).join(', ')} for 1, 5, 15 min; *other processes* below is the CPU they took during each window).`,
     '',
-    '| scenario | store | payload × points/msg | offered | messages/s acked | records/s acked | records/s committed | PUBACK p50 ms | p99 ms | max ms | gateway RSS peak MiB | gateway CPU cores | bench CPU cores | records acked (whole run) | records stored (`FINAL`) | zero loss |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| scenario | store | payload × points/msg | offered | messages/s acked | records/s acked | records/s committed | PUBACK p50 ms | p99 ms | max ms | gateway RSS peak MiB | gateway CPU cores | bench CPU cores | other processes, cores | all connected after s | reconnects | records acked (whole run) | records stored (`FINAL`) | zero loss |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows,
     '',
     'Columns: *acked* counts PUBACKs the devices received in the window; *committed* is the gateway\'s `fleetmeter_committed_records_total` over the same window. *Zero loss* compares every record acked during the whole run (ramp and drain included) with `count()` of `records FINAL` in the data dir after SIGTERM: every acked record must be stored, and no publish may be left unacked.',

@@ -14,7 +14,7 @@
 import { type DayBits, countBits, newDayBits, orInto } from './minute-bitmap.ts';
 import { DEFAULT_IMPLAUSIBLE_TIME_POLICY, DEFAULT_PLAUSIBILITY, type ImplausibleTimePolicy, type PlausibilityRule, validatePlausibilityRule } from './plausibility.ts';
 import { KIND_DEVICE_TIME, KIND_FALLBACK, type PresenceSet, effectiveBits } from './presence.ts';
-import type { PresenceRowIn, PresenceSource, PresenceStorage } from './presence-storage.ts';
+import type { LoadOptions, PresenceRowIn, PresenceSource, PresenceStorage } from './presence-storage.ts';
 import { DAY_MS, MINUTE_MS } from './time.ts';
 
 /** The fields of `TelemetryRecord` the engine reads. */
@@ -270,8 +270,8 @@ export class PresenceEngine implements PresenceSource {
    * Merged presence (storage ∪ this engine's memory) for devices over UTC days [fromDay, toDay):
    * what statements, live usage and reconcile read. Includes bits not yet flushed.
    */
-  async load(deviceIds: readonly string[], fromDay: number, toDay: number): Promise<PresenceSet> {
-    const set = await this.storage.loadRange(deviceIds, fromDay, toDay);
+  async load(deviceIds: readonly string[], fromDay: number, toDay: number, options?: LoadOptions): Promise<PresenceSet> {
+    const set = await this.storage.loadRange(deviceIds, fromDay, toDay, options);
     for (const id of deviceIds) {
       const d = this.devices.get(id);
       if (d === undefined) continue;

@@ -5,8 +5,11 @@ import {
   bitsFromMinutes,
   countBits,
   countRange,
+  countRangeUpTo,
   decodeWordText,
+  decodeWordTokens,
   decodeWords,
+  encodeWordTokens,
   encodeWords,
   equalBits,
   hasMinute,
@@ -58,6 +61,22 @@ describe('minute bitmap', () => {
     );
   });
 
+  it('countRangeUpTo: the exact count below the limit, at least the limit otherwise (property)', () => {
+    fc.assert(
+      fc.property(minutes, fc.integer({ min: -5, max: 1445 }), fc.integer({ min: -5, max: 1445 }), fc.integer({ min: 0, max: 200 }), (ms, a, b, limit) => {
+        const bits = bitsFromMinutes(ms);
+        const exact = countRange(bits, a, b);
+        const got = countRangeUpTo(bits, a, b, limit);
+        if (exact < limit) expect(got).toBe(exact);
+        else expect(got).toBeGreaterThanOrEqual(limit);
+        expect(got).toBeLessThanOrEqual(exact);
+      }),
+      { numRuns: 400 },
+    );
+    const full = bitsFromMinutes(Array.from({ length: 1440 }, (_, m) => m));
+    expect(countRangeUpTo(full, 0, 1440, 1)).toBeLessThan(1440); // it did stop early
+  });
+
   it('OR is union; order and duplicates do not matter (property)', () => {
     fc.assert(
       fc.property(minutes, minutes, (x, y) => {
@@ -97,5 +116,27 @@ describe('minute bitmap', () => {
     expect(() => decodeWords([-1])).toThrow();
     expect(() => decodeWords([2 ** 32])).toThrow();
     expect(equalBits(decodeWords(['4294967295']), decodeWords([0xffffffff]))).toBe(true);
+  });
+
+  it('compact token format: round-trips any bitmap, decodes in place, rejects anything else', () => {
+    const word = fc.oneof(fc.constant(0), fc.constant(0xffffffff), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 255 }));
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 45 }), (words) => {
+        const bits = newDayBits();
+        bits.set(words);
+        const text = encodeWordTokens(bits);
+        expect(equalBits(decodeWordTokens(text), bits)).toBe(true);
+        // into a view of a shared buffer: only that view is written
+        const slab = new Uint32Array(3 * 45);
+        expect(equalBits(decodeWordTokens(text, slab.subarray(45, 90)), bits)).toBe(true);
+        expect(slab.subarray(0, 45).every((w) => w === 0) && slab.subarray(90).every((w) => w === 0)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    // what ClickHouse's hex() writes: whole bytes, upper case; lower case and odd lengths read too
+    expect(encodeWordTokens(decodeWords([0, 0xffffffff, 15, 256, 0x80000000]))).toBe(',x,0F,0100,80000000');
+    expect([...decodeWordTokens(',x,0f,100,1').subarray(0, 6)]).toEqual([0, 0xffffffff, 15, 256, 1, 0]);
+    expect(equalBits(decodeWordTokens(''), newDayBits())).toBe(true);
+    for (const bad of ['123456789', 'xx', 'x1', '1x', 'g', '-1', ' 1', new Array(46).fill('').join(',')]) expect(() => decodeWordTokens(bad), bad).toThrow();
   });
 });

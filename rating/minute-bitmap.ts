@@ -59,6 +59,25 @@ export function countRange(bits: DayBits, from: number, to: number): number {
   return n + popcount32(bits[wTo] & highMask);
 }
 
+/**
+ * Like `countRange`, but may stop counting once `limit` bits are found: returns the exact count
+ * when it is below `limit`, otherwise some value ≥ `limit` (threshold tests: "≥ k minutes?").
+ */
+export function countRangeUpTo(bits: DayBits, from: number, to: number, limit: number): number {
+  if (from < 0) from = 0;
+  if (to > MINUTES_PER_DAY) to = MINUTES_PER_DAY;
+  if (from >= to) return 0;
+  const wFrom = from >>> 5;
+  const wTo = (to - 1) >>> 5;
+  const lowMask = (~0 << (from & 31)) >>> 0;
+  const highBits = ((to - 1) & 31) + 1;
+  const highMask = highBits === 32 ? 0xffffffff : ((1 << highBits) - 1) >>> 0;
+  if (wFrom === wTo) return popcount32(bits[wFrom] & lowMask & highMask);
+  let n = popcount32(bits[wFrom] & lowMask);
+  for (let w = wFrom + 1; w < wTo && n < limit; w++) n += popcount32(bits[w]);
+  return n >= limit ? n : n + popcount32(bits[wTo] & highMask);
+}
+
 /** target |= source; returns true if target changed. */
 export function orInto(target: DayBits, source: DayBits): boolean {
   let changed = false;
@@ -159,6 +178,53 @@ export function decodeWordText(text: string): DayBits {
     }
   }
   return bits;
+}
+
+/** Token for an all-ones word (60 % of the words of a working day): not a hex digit, so unambiguous. */
+export const FULL_WORD_TOKEN = 'x';
+
+/**
+ * The compact read format: words joined by commas, each one '' (zero), 'x' (0xFFFFFFFF) or hex
+ * digits ('1F', as ClickHouse's `hex()` writes a UInt32: whole bytes, no leading zero bytes), e.g.
+ * ',,,F0,x,x,1' — what `if(x = 0, '', if(x = 4294967295, 'x', hex(x)))` per word produces. About half
+ * the bytes of decimal text for working-day bitmaps, so half the formatting, transfer and parsing.
+ * Strict: anything else (a 9th hex digit, a 46th word, another character) is an error.
+ * With `into`, decodes into that (zeroed) bitmap instead of a new one; with `start`/`end`, only
+ * that part of `text` (no substring needed).
+ */
+export function decodeWordTokens(text: string, into?: DayBits, start = 0, end = text.length): DayBits {
+  // `into` (zeroed, e.g. a view into one buffer for many rows): saves an ArrayBuffer per bitmap.
+  const bits = into ?? newDayBits();
+  if (end <= start) return bits;
+  let w = 0;
+  let v = 0;
+  let digits = 0;
+  let full = false;
+  for (let i = start; i <= end; i++) {
+    const c = i < end ? text.charCodeAt(i) : 44;
+    if (c === 44) {
+      if (w >= WORDS_PER_DAY) throw new Error(`presence bitmap has more than ${WORDS_PER_DAY} words: ${JSON.stringify(text.slice(start, Math.min(end, start + 40)))}`);
+      bits[w++] = full ? 0xffffffff : v;
+      v = 0;
+      digits = 0;
+      full = false;
+    } else if (c === 120 && digits === 0 && !full) {
+      full = true; // 'x'
+    } else if (!full && digits < 8 && ((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) {
+      v = v * 16 + (c <= 57 ? c - 48 : (c | 32) - 87);
+      digits++;
+    } else {
+      throw new Error(`presence bitmap tokens have ${JSON.stringify(text[i])} at ${i - start}: ${JSON.stringify(text.slice(start, Math.min(end, start + 40)))}`);
+    }
+  }
+  return bits;
+}
+
+/** Inverse of `decodeWordTokens` (tests; the SQL builds the same text in ClickHouse). */
+export function encodeWordTokens(bits: DayBits): string {
+  return encodeWords(bits)
+    .map((x) => (x === 0 ? '' : x === 0xffffffff ? FULL_WORD_TOKEN : x.toString(16).toUpperCase().padStart(x > 0xffffff ? 8 : x > 0xffff ? 6 : x > 0xff ? 4 : 2, '0')))
+    .join(',');
 }
 
 /** A day's bitmap from a list of minutes (tests, synthetic data). */

@@ -20,11 +20,19 @@ export interface PresenceRowIn {
   readonly bits: DayBits;
 }
 
+export interface LoadOptions {
+  /**
+   * false: read storage in full, past any read cache (billing runs that read every device once,
+   * audits). Default true. Either way the result is the same; only the cost differs.
+   */
+  readonly cache?: boolean;
+}
+
 export interface PresenceStorage {
   /** Merged presence of exactly these device-days (others may be included; callers look up). */
   loadDays(keys: readonly DeviceDay[]): Promise<PresenceSet>;
   /** Merged presence of these devices for UTC days [fromDay, toDay). */
-  loadRange(deviceIds: readonly string[], fromDay: number, toDay: number): Promise<PresenceSet>;
+  loadRange(deviceIds: readonly string[], fromDay: number, toDay: number, options?: LoadOptions): Promise<PresenceSet>;
   /** Persists rows; resolves once committed. Saving a row again, or a subset of one, changes nothing. */
   save(rows: readonly PresenceRowIn[]): Promise<void>;
 }
@@ -63,10 +71,10 @@ export class MemoryPresenceStorage implements PresenceStorage {
 
 /** Anything that can answer "merged presence of these devices over these UTC days". */
 export interface PresenceSource {
-  load(deviceIds: readonly string[], fromDay: number, toDay: number): Promise<PresenceSet>;
+  load(deviceIds: readonly string[], fromDay: number, toDay: number, options?: LoadOptions): Promise<PresenceSet>;
 }
 
 /** Persisted presence only (batch jobs, reconcile's "persisted" side). */
 export function storageSource(storage: PresenceStorage): PresenceSource {
-  return { load: (ids, from, to) => storage.loadRange(ids, from, to) };
+  return { load: (ids, from, to, options) => storage.loadRange(ids, from, to, options) };
 }

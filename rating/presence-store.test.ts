@@ -3,19 +3,43 @@ import { migrate, type Store } from '../store/index.ts';
 import { backends } from '../test/support/backends.ts';
 import { PresenceEngine } from './engine.ts';
 import { bitsFromMinutes, minutesOf } from './minute-bitmap.ts';
-import { KIND_DEVICE_TIME, KIND_FALLBACK } from './presence.ts';
-import { ClickHousePresenceStorage, presenceLine, presenceRow, selectPresenceSql } from './presence-store.ts';
+import { KIND_DEVICE_TIME, KIND_FALLBACK, PresenceSet } from './presence.ts';
+import { ClickHousePresenceStorage, fingerprintOf, presenceFingerprintSql, presenceLine, presenceRow, selectPresenceDaysSql, selectPresenceSql, unpackPresence } from './presence-store.ts';
 import { ratingMigrations } from './schema.ts';
 
 const DAY = 19875; // 2024-06-01
 const T0 = DAY * 86_400_000;
 
 describe('presence SQL (text)', () => {
-  it('selects a device list and a half-open day range, escaped', () => {
+  it('selects a device list and a half-open day range, escaped, words as compact tokens packed per device', () => {
+    const tokens = "arrayStringConcat(arrayMap(x -> if(x = 0, '', if(x = 4294967295, 'x', hex(x))), words), ',')";
     expect(selectPresenceSql(["a'b", 'c'], DAY, DAY + 2)).toBe(
-      "SELECT device_id, groupArray(toString(day)) AS days, groupArray(kind) AS kinds, groupArray(arrayStringConcat(arrayMap(x -> toString(x), words), ',')) AS ws FROM rating_presence " +
+      `SELECT device_id, arrayStringConcat(groupArray(concat(toString(toUInt16(day)), ':', toString(kind), ':', ${tokens})), ';') AS p FROM rating_presence ` +
         "WHERE device_id IN ('a\\'b', 'c') AND day >= toDate('2024-06-01') AND day < toDate('2024-06-03') GROUP BY device_id",
     );
+    expect(selectPresenceDaysSql(['a'], [DAY, DAY + 3])).toBe(
+      `SELECT device_id, arrayStringConcat(groupArray(concat(toString(toUInt16(day)), ':', toString(kind), ':', toString(cityHash64(device_id, kind, writer, minutes, words)), ':', ${tokens})), ';') AS p ` +
+        "FROM rating_presence WHERE device_id IN ('a') AND day IN (toDate('2024-06-01'), toDate('2024-06-04')) GROUP BY device_id",
+    );
+    expect(presenceFingerprintSql(['a'], DAY, DAY + 1)).toBe(
+      "SELECT toUInt16(day) AS d, toString(count()) AS n, toString(sum(cityHash64(device_id, kind, writer, minutes, words))) AS h FROM rating_presence " +
+        "WHERE device_id IN ('a') AND day >= toDate('2024-06-01') AND day < toDate('2024-06-02') GROUP BY day",
+    );
+    expect(fingerprintOf(2, (1n << 64n) + 5n)).toBe('2:5'); // the sum wraps like ClickHouse's UInt64
+  });
+
+  it('unpacks packed rows: several rows of a device-day OR together, hashes reported, malformed text refused', () => {
+    const set = new PresenceSet();
+    const hashes: string[] = [];
+    unpackPresence(set, 'd', `${DAY}:0:123:0F;${DAY}:0:9:,01;${DAY}:1:77:x;${DAY + 1}:0:5:`, true, (day, h) => hashes.push(`${day}/${h}`));
+    expect(minutesOf(set.get('d', DAY)!.device)).toEqual([0, 1, 2, 3, 32]);
+    expect(minutesOf(set.get('d', DAY)!.fallback!)).toEqual(Array.from({ length: 32 }, (_, m) => m));
+    expect(minutesOf(set.get('d', DAY + 1)!.device)).toEqual([]);
+    expect(hashes).toEqual([`${DAY}/123`, `${DAY}/9`, `${DAY}/77`, `${DAY + 1}/5`]);
+    const plain = new PresenceSet();
+    unpackPresence(plain, 'e', `${DAY}:1:,,01`, false);
+    expect(minutesOf(plain.get('e', DAY)!.fallback!)).toEqual([64]);
+    for (const bad of [`x:0:1`, `${DAY}:2:1`, `${DAY}0:1`, `${DAY}:0:1;`, `${DAY}:0:zz`]) expect(() => unpackPresence(new PresenceSet(), 'f', bad, false), bad).toThrow();
   });
 
   it('a stored row is ≤ 45 words with its popcount as version', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { countBits, minutesOf } from './minute-bitmap.ts';
-import { KIND_DEVICE_TIME, KIND_FALLBACK, PresenceSet, presenceFromRows } from './presence.ts';
+import { KIND_DEVICE_TIME, KIND_FALLBACK, PresenceSet, presenceFromRows, sharedDayPresence } from './presence.ts';
 import { VERDICT_DEVICE_TIME, VERDICT_DROP, VERDICT_FALLBACK } from './plausibility.ts';
 import { bitsFromMinutes } from './minute-bitmap.ts';
 
@@ -52,6 +52,42 @@ describe('presence set', () => {
     t.mergeSet(s);
     t.mergeSet(s);
     expect(minutesOf(t.get('A', day)!.device)).toEqual([1, 2, 3]);
+  });
+
+  it('shared day presences are held without copying and copied before any change (copy-on-write)', () => {
+    const shared = sharedDayPresence(bitsFromMinutes([1, 2]), bitsFromMinutes([9]));
+    const pristine = () => expect([minutesOf(shared.device), minutesOf(shared.fallback!)]).toEqual([[1, 2], [9]]);
+    const s = new PresenceSet();
+    s.adoptShared('A', day, shared);
+    expect(s.get('A', day)).toBe(shared); // no copy while only read
+    expect(() => {
+      (shared as { fallback: unknown }).fallback = null;
+    }).toThrow(); // frozen
+    s.mergeBits('A', day, KIND_DEVICE_TIME, bitsFromMinutes([3]));
+    expect(minutesOf(s.get('A', day)!.device)).toEqual([1, 2, 3]);
+    expect(s.get('A', day)).not.toBe(shared);
+    pristine();
+    // every other way of changing a device-day copies too
+    const changes: ((t: PresenceSet) => void)[] = [
+      (t) => t.adoptBits('A', day, KIND_FALLBACK, bitsFromMinutes([8])),
+      (t) => t.adoptBits('A', day, KIND_DEVICE_TIME, bitsFromMinutes([7])),
+      (t) => t.setMinute('A', D + 4 * 60_000, KIND_DEVICE_TIME),
+      (t) => t.add('A', null, D + 5 * 60_000),
+      (t) => t.mergeBits('A', day, KIND_FALLBACK, bitsFromMinutes([6])),
+    ];
+    for (const change of changes) {
+      const t = new PresenceSet();
+      t.adoptShared('A', day, shared);
+      change(t);
+      expect(t.get('A', day)).not.toBe(shared);
+      pristine();
+    }
+    // a second shared presence for the same device-day merges (into a private copy)
+    const u = new PresenceSet();
+    u.adoptShared('A', day, shared);
+    u.adoptShared('A', day, sharedDayPresence(bitsFromMinutes([5]), null));
+    expect(minutesOf(u.get('A', day)!.device)).toEqual([1, 2, 5]);
+    pristine();
   });
 
   it('entries are sorted by device then day', async () => {

@@ -28,6 +28,16 @@ export const KIND_FALLBACK = 1;
 export interface DayPresence {
   readonly device: DayBits;
   fallback: DayBits | null;
+  /**
+   * Set on frozen, read-only day presences shared with a read cache (`sharedDayPresence`): a set
+   * holding one copies it before changing anything (copy-on-write), so the cache never changes.
+   */
+  readonly shared?: true;
+}
+
+/** A read-only day presence that sets may hold without copying (see `PresenceSet.adoptShared`). */
+export function sharedDayPresence(device: DayBits, fallback: DayBits | null): DayPresence {
+  return Object.freeze({ device, fallback, shared: true as const });
 }
 
 /** The minimal raw input: what reconcile reads from the records table. */
@@ -94,7 +104,7 @@ export class PresenceSet {
       days = new Map();
       this.byDevice.set(deviceId, days);
     }
-    const p = days.get(day);
+    const p = owned(days, day);
     if (p === undefined) {
       days.set(day, kind === KIND_DEVICE_TIME ? { device: bits, fallback: null } : { device: newDayBits(), fallback: bits });
       return;
@@ -102,6 +112,24 @@ export class PresenceSet {
     if (kind === KIND_DEVICE_TIME) orInto(p.device, bits);
     else if (p.fallback === null) p.fallback = bits;
     else orInto(p.fallback, bits);
+  }
+
+  /**
+   * Holds a shared, read-only day presence (`sharedDayPresence`) without copying it; any later
+   * change to that device-day copies it first. If the set already has the device-day, merges.
+   */
+  adoptShared(deviceId: string, day: number, p: DayPresence): void {
+    let days = this.byDevice.get(deviceId);
+    if (days === undefined) {
+      days = new Map();
+      this.byDevice.set(deviceId, days);
+    }
+    if (!days.has(day)) {
+      days.set(day, p);
+      return;
+    }
+    this.mergeBits(deviceId, day, KIND_DEVICE_TIME, p.device);
+    if (p.fallback !== null) this.mergeBits(deviceId, day, KIND_FALLBACK, p.fallback);
   }
 
   mergeSet(other: PresenceSet): void {
@@ -139,13 +167,22 @@ export class PresenceSet {
       days = new Map();
       this.byDevice.set(deviceId, days);
     }
-    let p = days.get(day);
+    let p = owned(days, day);
     if (p === undefined) {
       p = { device: newDayBits(), fallback: null };
       days.set(day, p);
     }
     return p;
   }
+}
+
+/** The device-day, replaced by a private copy first if it is shared (copy-on-write). */
+function owned(days: Map<number, DayPresence>, day: number): DayPresence | undefined {
+  const p = days.get(day);
+  if (p === undefined || p.shared !== true) return p;
+  const copy: DayPresence = { device: p.device.slice(), fallback: p.fallback === null ? null : p.fallback.slice() };
+  days.set(day, copy);
+  return copy;
 }
 
 /** Batch recompute: presence from raw rows (array, iterable or async iterable, any order). */

@@ -14,7 +14,7 @@ import { DEFAULT_IMPLAUSIBLE_TIME_POLICY, type ImplausibleTimePolicy } from './p
 import { type AccountPlan, buildPlan } from './plan.ts';
 import type { PresenceSet } from './presence.ts';
 import { DEFAULT_PLAUSIBILITY, type PlausibilityRule } from './plausibility.ts';
-import { type PresenceSource, storageSource } from './presence-storage.ts';
+import { type LoadOptions, type PresenceSource, storageSource } from './presence-storage.ts';
 import { ClickHousePresenceStorage } from './presence-store.ts';
 import type { RawPresenceRow } from './presence.ts';
 import { type PresenceDifference, comparePresence, recomputePresence } from './reconcile.ts';
@@ -99,7 +99,8 @@ export class RatingService {
     this.config = new RatingConfigStore(options.store);
     this.statements = new StatementStore(options.store);
     this.presence = options.presence;
-    this.persisted = storageSource(new ClickHousePresenceStorage(options.store));
+    // Uncached: reconcile checks storage itself, and must not share a read path it is checking.
+    this.persisted = storageSource(new ClickHousePresenceStorage(options.store, { cacheDeviceDays: 0 }));
     this.rule = options.plausibility ?? DEFAULT_PLAUSIBILITY;
     this.policy = options.policy ?? DEFAULT_IMPLAUSIBLE_TIME_POLICY;
     this.lookback = options.adjustmentLookback ?? 12;
@@ -129,7 +130,7 @@ export class RatingService {
   }
 
   // ── reads ─────────────────────────────────────────────────────────────────────────────────
-  private async presenceFor(plans: readonly AccountPlan[], source: PresenceSource = this.presence): Promise<PresenceSet> {
+  private async presenceFor(plans: readonly AccountPlan[], source: PresenceSource = this.presence, options?: LoadOptions): Promise<PresenceSet> {
     const ids = new Set<string>();
     let from = Infinity;
     let to = -Infinity;
@@ -139,7 +140,7 @@ export class RatingService {
       from = Math.min(from, r.fromDay);
       to = Math.max(to, r.toDay);
     }
-    return source.load([...ids].sort(), Number.isFinite(from) ? from : 0, Number.isFinite(to) ? to : 0);
+    return source.load([...ids].sort(), Number.isFinite(from) ? from : 0, Number.isFinite(to) ? to : 0, options);
   }
 
   private async rate(config: ConfigIndex, accountId: string, period: Period, source: PresenceSource = this.presence): Promise<StatementDoc> {
@@ -241,7 +242,8 @@ export class RatingService {
       const closed = await this.statements.listClosed(chunk);
       const simple = chunk.filter((id) => !closed.has(id));
       const plans = simple.map((id) => buildPlan(config, id, period));
-      const presence = await this.presenceFor(plans);
+      // Every device is read once: past the read cache, which would only churn.
+      const presence = await this.presenceFor(plans, this.presence, { cache: false });
       const view = presence.view(this.policy);
       const results = new Map<string, StatementResult>();
       for (const plan of plans) {

@@ -28,7 +28,7 @@ import {
 } from './pricing/index.ts';
 import type { TariffVersion } from './tariff.ts';
 import { isoToDay } from './time.ts';
-import { type Interval, type Unit, activeBuckets, minutesWithin } from './units.ts';
+import { type Interval, type Unit, activeBuckets, dayArrayLookup, minutesWithin, utcDaysOf } from './units.ts';
 
 export const STATEMENT_FORMAT = 'fleetmeter.statement/1';
 
@@ -249,10 +249,13 @@ export function rateStatement(plan: AccountPlan, presence: PresenceView, policy:
       throw ratingError('FM_RATING_CURRENCY_MISMATCH', `tariff ${s.version.tariffId}@${s.version.version} is in ${s.version.definition.currency}, account ${plan.account.id} in ${cur.code}`);
     }
   }
+  // Each device's bitmaps are looked up once per UTC day of the period and then read from an
+  // array: unit counting asks for the same day hundreds of times (every hour bucket).
+  const { fromDay, toDay } = utcDaysOf(plan.bounds[0], plan.bounds[plan.bounds.length - 1]);
   const lookups = new Map<string, (day: number) => Uint32Array | undefined>();
   const online = (deviceId: string) => {
     let f = lookups.get(deviceId);
-    if (!f) lookups.set(deviceId, (f = (day: number) => presence.online(deviceId, day)));
+    if (!f) lookups.set(deviceId, (f = dayArrayLookup((day) => presence.online(deviceId, day), fromDay, toDay)));
     return f;
   };
 
@@ -332,7 +335,7 @@ export function rateStatement(plan: AccountPlan, presence: PresenceView, policy:
     return {
       deviceId,
       onlineMinutes: minutesWithin(online(deviceId), iv, start, end),
-      implausibleMinutes: minutesWithin((day) => presence.implausible(deviceId, day), iv, start, end),
+      implausibleMinutes: minutesWithin(dayArrayLookup((day) => presence.implausible(deviceId, day), fromDay, toDay), iv, start, end),
       units: u,
     };
   });

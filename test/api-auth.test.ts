@@ -3,6 +3,7 @@
  * route registration, the error shape (validation 400 naming the field, 404, 5xx with an error id
  * and no internals), /metrics, admin routes (keys, audit). Through inject and a real socket.
  */
+import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authPlugin } from '../api/plugins/auth.ts';
@@ -134,6 +135,43 @@ for (const backend of backends) {
       } finally {
         accounts.get = original;
       }
+    });
+
+    it('storage down is 503 FM_ERR_UNAVAILABLE with an error id, not a 500', async () => {
+      const store = t.api.services.store;
+      const ping = store.ping.bind(store);
+      const accounts = t.api.services.accounts;
+      const get = accounts.get.bind(accounts);
+      (store as { ping: typeof store.ping }).ping = async () => ({ ok: false, error: 'connection refused' });
+      accounts.get = async () => {
+        throw new Error('ClickHouse server error: connect ECONNREFUSED');
+      };
+      try {
+        const r = await t.call('GET', '/v1/accounts/x', { key: t.keys.read });
+        expectError(r, 503, 'FM_ERR_UNAVAILABLE');
+        expect(r.json.errorId).toMatch(/^[0-9a-f-]{36}$/);
+        expect(r.text).not.toMatch(/ECONNREFUSED/);
+      } finally {
+        (store as { ping: typeof store.ping }).ping = ping;
+        accounts.get = get;
+      }
+    });
+
+    it('HEAD is guarded like GET', async () => {
+      expect((await t.call('HEAD', '/v1/accounts', { key: null })).status).toBe(401);
+      expect((await t.call('HEAD', '/v1/accounts', { key: t.keys.read })).status).toBe(200);
+    });
+
+    it('docs/api.md lists exactly the routes the OpenAPI document has, with their scopes', async () => {
+      const doc = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8');
+      const documented = new Set([...doc.matchAll(/^\| (GET|POST|PATCH|DELETE) \| `([^`]+)` \| (public|read|write|admin) \|/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`));
+      const spec = (await t.call('GET', '/openapi.json', { key: null })).json as { paths: { [p: string]: { [m: string]: { 'x-scope'?: string } } } };
+      const served = new Set<string>(['GET /openapi.json public', 'GET /docs public']);
+      for (const [path, ops] of Object.entries(spec.paths)) {
+        if (path.startsWith('/docs')) continue;
+        for (const [method, op] of Object.entries(ops)) served.add(`${method.toUpperCase()} ${path} ${op['x-scope'] ?? 'public'}`);
+      }
+      expect([...documented].sort()).toEqual([...served].sort());
     });
 
     it('/metrics needs read and serves Prometheus text with request counters', async () => {

@@ -73,13 +73,13 @@ describe('fleetmeter CLI', () => {
 
   it('serve (the quick start, on chDB): takes a device, shuts down gracefully on SIGTERM, data kept', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'fm-serve-'));
-    const child = spawn(process.execPath, [bin, 'serve', '--teltonika-tcp-port', '0', '--teltonika-udp-port', '0', '--wialon-tcp-port', '0', '--wialon-udp-port', 'off', '--admin-port', '0', '--host', '127.0.0.1'], {
+    const child = spawn(process.execPath, [bin, 'serve', '--teltonika-tcp-port', '0', '--teltonika-udp-port', '0', '--wialon-tcp-port', '0', '--wialon-udp-port', 'off', '--admin-port', '0', '--api-port', '0', '--mqtt-port', 'off', '--host', '127.0.0.1'], {
       env: { ...process.env, FLEETMETER_DATA_DIR: dataDir, CLICKHOUSE_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
       const ports = await new Promise<{ teltonikaTcp: number; admin: number }>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('serve did not start in 60 s')), 60_000);
+        const t = setTimeout(() => reject(new Error('serve did not start in 150 s')), 150_000);
         createInterface({ input: child.stdout! }).on('line', (line) => {
           const msg = JSON.parse(line);
           if (msg.msg === 'fleetmeter serving') {
@@ -115,5 +115,5 @@ describe('fleetmeter CLI', () => {
       child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 240_000);
 });

@@ -15,6 +15,10 @@ import { eventually } from './support/device.ts';
 import { startTestGateway } from './support/gateway.ts';
 import { countRecords, flakyStore, mosquittoAvailable, startMosquitto, type Mosquitto } from './support/mqtt.ts';
 
+if (!mosquittoAvailable && process.env.FLEETMETER_REQUIRE_SERVER === '1') {
+  throw new Error('FLEETMETER_REQUIRE_SERVER=1 but the mosquitto binary is missing (apt-get install mosquitto): the bridge tests would be skipped');
+}
+
 const T0 = Date.UTC(2026, 2, 1);
 const off = { teltonikaTcp: null, teltonikaUdp: null, wialonTcp: null, wialonUdp: null, adminPort: null, mqttPort: null } as const;
 

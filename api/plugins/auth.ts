@@ -6,7 +6,7 @@
  * Keys come as `Authorization: Bearer fmk_…` (or `X-Api-Key: fmk_…`).
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import { scopeAllows } from '../api-keys.ts';
+import { type Scope, scopeAllows } from '../api-keys.ts';
 import { ApiError } from '../errors.ts';
 import { plugin } from '../plugin.ts';
 import { ROUTE_SCOPES, type RouteScope } from './types.ts';
@@ -25,6 +25,19 @@ function presentedKey(req: FastifyRequest): string | null {
   return typeof k === 'string' ? k : null;
 }
 
+/** The onRequest check of one scope. Callback style, no promise per request. */
+function scopeCheck(app: FastifyInstance, scope: Scope) {
+  return (req: FastifyRequest, _reply: unknown, done: (err?: Error) => void) => {
+    const presented = presentedKey(req);
+    if (presented === null) return done(new ApiError('FM_ERR_UNAUTHORIZED', 'an API key is required: Authorization: Bearer fmk_…'));
+    const key = app.services.keys.verify(presented);
+    if (key === null) return done(new ApiError('FM_ERR_UNAUTHORIZED', 'the API key is not valid (unknown, revoked or malformed)'));
+    if (!scopeAllows(key.scopes, scope)) return done(new ApiError('FM_ERR_FORBIDDEN', `this route needs scope ${scope}; the key has ${key.scopes.join(', ') || 'none'}`, { required: scope, granted: key.scopes }));
+    req.apiKey = key;
+    done();
+  };
+}
+
 export const authPlugin = plugin(
   async (app: FastifyInstance) => {
     app.decorateRequest('apiKey', null);
@@ -41,6 +54,11 @@ export const authPlugin = plugin(
       if (config.scope === 'public' && !(PUBLIC_ROUTES as readonly string[]).includes(url)) {
         throw new Error(`route ${String(route.method)} ${url} is declared public, but only ${PUBLIC_ROUTES.join(', ')} and the docs may be`);
       }
+      if (config.scope !== 'public') {
+        // Each protected route gets its own check, bound to its scope (no per-request lookups).
+        const check = scopeCheck(app, config.scope);
+        route.onRequest = [check as never, ...(route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest])];
+      }
       if (config.scope !== 'public' && route.schema) {
         // OpenAPI: the key and the scope each operation needs.
         const s = route.schema as { security?: unknown; description?: string };
@@ -48,16 +66,6 @@ export const authPlugin = plugin(
         s.description = `${s.description ? `${s.description}\n\n` : ''}Scope: \`${config.scope}\`.`;
         (s as { 'x-scope'?: string })['x-scope'] = config.scope;
       }
-    });
-    app.addHook('onRequest', async (req) => {
-      const scope = req.routeOptions.config.scope;
-      if (scope === undefined || scope === 'public') return;
-      const presented = presentedKey(req);
-      if (presented === null) throw new ApiError('FM_ERR_UNAUTHORIZED', 'an API key is required: Authorization: Bearer fmk_…');
-      const key = app.services.keys.verify(presented);
-      if (key === null) throw new ApiError('FM_ERR_UNAUTHORIZED', 'the API key is not valid (unknown, revoked or malformed)');
-      if (!scopeAllows(key.scopes, scope)) throw new ApiError('FM_ERR_FORBIDDEN', `this route needs scope ${scope}; the key has ${key.scopes.join(', ') || 'none'}`, { required: scope, granted: key.scopes });
-      req.apiKey = key;
     });
   },
   { name: 'fleetmeter-auth', dependencies: ['fleetmeter-services'] },

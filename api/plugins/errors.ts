@@ -15,14 +15,50 @@ interface Problem {
 }
 
 interface ValidationItem {
+  readonly schemaPath?: string;
   readonly instancePath?: string;
   readonly keyword?: string;
   readonly message?: string;
   readonly params?: { readonly [k: string]: unknown };
 }
 
+/**
+ * In a union, report the member the client most likely meant: members whose discriminator (a
+ * const/enum) did not match are dropped, then the one(s) with the fewest errors are kept. When no
+ * member's discriminator matched, only the discriminator errors are reported.
+ */
+function relevant(items: readonly ValidationItem[]): readonly ValidationItem[] {
+  const member = (v: ValidationItem) => /^(.*?\/anyOf\/)(\d+)/.exec(v.schemaPath ?? '');
+  const counts = new Map<string, Map<string, number>>();
+  const rejected = new Set<string>();
+  for (const v of items) {
+    const m = member(v);
+    if (m === null) continue;
+    let c = counts.get(m[1]);
+    if (c === undefined) counts.set(m[1], (c = new Map()));
+    c.set(m[2], (c.get(m[2]) ?? 0) + 1);
+    if (v.keyword === 'const' || v.keyword === 'enum') rejected.add(m[1] + m[2]);
+  }
+  const keep = new Map<string, Set<string> | null>();
+  for (const [prefix, c] of counts) {
+    const candidates = [...c].filter(([i]) => !rejected.has(prefix + i));
+    if (candidates.length === 0) keep.set(prefix, null);
+    else {
+      const min = Math.min(...candidates.map(([, n]) => n));
+      keep.set(prefix, new Set(candidates.filter(([, n]) => n === min).map(([i]) => i)));
+    }
+  }
+  return items.filter((v) => {
+    const m = member(v);
+    if (m === null) return true;
+    const k = keep.get(m[1]);
+    return k === null ? v.keyword === 'const' || v.keyword === 'enum' : k!.has(m[2]);
+  });
+}
+
 /** TypeBox/Ajv errors → "body.effectiveFrom: must match format "date"" problems. */
-export function validationProblems(context: string, items: readonly ValidationItem[]): Problem[] {
+export function validationProblems(context: string, raw: readonly ValidationItem[]): Problem[] {
+  const items = relevant(raw);
   const out: Problem[] = [];
   const unknownAt = new Set<string>();
   for (const v of items) {
@@ -67,15 +103,27 @@ function toApiError(raw: unknown): ApiError | null {
 
 export const errorsPlugin = plugin(
   async (app: FastifyInstance) => {
-    app.setErrorHandler((raw: unknown, req: FastifyRequest, reply: FastifyReply) => {
-      const err = toApiError(raw);
+    app.setErrorHandler(async (raw: unknown, req: FastifyRequest, reply: FastifyReply) => {
+      let err: ApiError | null;
+      try {
+        err = toApiError(raw);
+      } catch (handlerErr) {
+        req.log.error({ err: handlerErr }, 'error handler failed');
+        err = null;
+      }
       if (err !== null) {
         if (err.statusCode >= 500) req.log.error({ err: raw }, 'request failed');
         reply.code(err.statusCode).send(errorBody(err));
         return;
       }
       const errorId = randomUUID();
-      req.log.error({ err: raw, errorId, method: req.method, url: req.url }, 'internal error');
+      // Storage down is not a bug: say so (503, retry later) rather than "internal error".
+      const storage = app.hasDecorator('services') ? await app.services.store.ping().catch(() => ({ ok: false as const, error: 'ping failed' })) : { ok: true as const };
+      req.log.error({ err: raw, errorId, method: req.method, url: req.url, storage: storage.ok ? 'reachable' : 'unreachable' }, 'request failed unexpectedly');
+      if (!storage.ok) {
+        reply.code(503).send({ statusCode: 503, code: 'FM_ERR_UNAVAILABLE', message: `storage is unavailable; retry later (errorId ${errorId})`, errorId });
+        return;
+      }
       reply.code(500).send({ statusCode: 500, code: 'FM_ERR_INTERNAL', message: `internal error; quote errorId ${errorId} when reporting it`, errorId });
     });
     app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) => {

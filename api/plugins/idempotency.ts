@@ -6,7 +6,7 @@
  * succeed); requests rejected by validation never reach the store.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { canonicalJson } from '../../rating/canonical-json.ts';
 import { ApiError } from '../errors.ts';
 import { plugin } from '../plugin.ts';
@@ -33,8 +33,7 @@ export function requestHash(req: FastifyRequest): string {
 
 export const idempotencyPlugin = plugin(
   async (app: FastifyInstance) => {
-    app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
-      if (req.method !== 'POST') return;
+    const preHandler = async (req: FastifyRequest, reply: FastifyReply) => {
       const header = req.headers['idempotency-key'];
       if (header === undefined) return;
       const key = Array.isArray(header) ? header[0] : header;
@@ -58,9 +57,9 @@ export const idempotencyPlugin = plugin(
         throw err;
       }
       pendingOf.set(req, { key, hash, release });
-    });
+    };
 
-    app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const onSend = async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
       const p = pendingOf.get(req);
       if (p === undefined) return payload;
       pendingOf.delete(req);
@@ -77,13 +76,23 @@ export const idempotencyPlugin = plugin(
         p.release();
       }
       return payload;
-    });
+    };
 
-    app.addHook('onRequestAbort', async (req: FastifyRequest) => {
+    const onRequestAbort = async (req: FastifyRequest) => {
       const p = pendingOf.get(req);
       if (p === undefined) return;
       pendingOf.delete(req);
       p.release();
+    };
+
+    // Only POST routes carry the hooks: reads pay nothing for idempotency.
+    app.addHook('onRoute', (route: RouteOptions) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      if (!methods.includes('POST')) return;
+      const add = <T>(existing: T | T[] | undefined, hook: T): T[] => [...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]), hook];
+      route.preHandler = add(route.preHandler, preHandler as never);
+      route.onSend = add(route.onSend, onSend as never);
+      route.onRequestAbort = add(route.onRequestAbort, onRequestAbort as never);
     });
   },
   { name: 'fleetmeter-idempotency', dependencies: ['fleetmeter-services', 'fleetmeter-auth'] },

@@ -2,7 +2,7 @@
  * Request metrics (count and latency by route, method and status), served at /metrics (scope
  * read) together with the gateway's metrics when the API runs in `fleetmeter serve`.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { plugin } from '../plugin.ts';
@@ -26,7 +26,7 @@ export const metricsPlugin = plugin<ApiMetricsOptions>(
     });
     const s = app.services;
     new Gauge({
-      name: 'fleetmeter_api_usage_cache_hits_total',
+      name: 'fleetmeter_api_usage_cache_hits',
       help: 'Device usage responses served from the response cache',
       registers: [registry],
       collect() {
@@ -43,10 +43,20 @@ export const metricsPlugin = plugin<ApiMetricsOptions>(
     });
     const merged = Registry.merge([registry, ...(opts.registries ?? [])]);
 
-    app.addHook('onResponse', async (req, reply) => {
-      const route = req.routeOptions.url ?? 'unknown';
-      requests.inc({ method: req.method, route, status: reply.statusCode });
-      latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    // Per route, label-bound children made once: an observation is a few additions.
+    app.addHook('onRoute', (route: RouteOptions) => {
+      const url = route.url ?? 'unknown';
+      const byMethod = new Map<string, { latency: ReturnType<typeof latency.labels>; status: Map<number, ReturnType<typeof requests.labels>> }>();
+      const hook = (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        let m = byMethod.get(req.method);
+        if (m === undefined) byMethod.set(req.method, (m = { latency: latency.labels(req.method, url), status: new Map() }));
+        let c = m.status.get(reply.statusCode);
+        if (c === undefined) m.status.set(reply.statusCode, (c = requests.labels(req.method, url, String(reply.statusCode))));
+        c.inc();
+        m.latency.observe(reply.elapsedTime / 1000);
+        done();
+      };
+      route.onResponse = [...(route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]), hook as never];
     });
 
     app.get(

@@ -31,7 +31,7 @@ export const ErrorBody = Type.Object(
     code: Type.Enum([...API_ERROR_CODES], { description: 'stable error code' }),
     message: Type.String({ description: 'what was expected and what came' }),
     details: Type.Optional(Type.Unknown({ description: 'machine-readable specifics: field, conflicts, …' })),
-    errorId: Type.Optional(Type.String({ description: '5xx only: quote it; the same id is in the server log' })),
+    errorId: Type.Optional(Type.String({ description: '500/503 only: quote it; the same id is in the server log' })),
   },
   { description: 'error' },
 );
@@ -52,7 +52,7 @@ const ERROR_DESCRIPTIONS: { readonly [status: number]: string } = {
 /** Response schemas: the success ones given, plus an error body for each status listed and the ones every route can return. */
 export function responses<S extends { [status: number]: TSchema }>(success: S, ...errors: number[]): S & { [status: number]: TSchema } {
   const out: { [status: number]: TSchema } = { ...success };
-  for (const status of new Set([400, 401, 403, 500, ...errors])) {
+  for (const status of new Set([400, 401, 403, 500, 503, ...errors])) {
     if (!(status in API_STATUSES)) throw new Error(`no error code has status ${status}`);
     out[status] = { ...ErrorBody, description: ERROR_DESCRIPTIONS[status] ?? 'error' } as TSchema;
   }

@@ -12,11 +12,17 @@ export const Tier = Type.Object(
   { additionalProperties: false },
 );
 
-export const Price = Type.Union([
-  Type.Object({ model: Type.Literal('per-unit'), unitPrice: DecimalText() }, { additionalProperties: false }),
-  Type.Object({ model: Type.Literal('graduated'), tiers: Type.Array(Tier, { minItems: 1, maxItems: 50 }) }, { additionalProperties: false }),
-  Type.Object({ model: Type.Literal('volume'), tiers: Type.Array(Tier, { minItems: 1, maxItems: 50 }) }, { additionalProperties: false }),
-]);
+export const PRICE_MODEL_NAMES = ['per-unit', 'graduated', 'volume'] as const;
+
+/** One object rather than a union, so a mistake gets one precise message (checked in `checkPrice`). */
+export const Price = Type.Object(
+  {
+    model: Type.Enum([...PRICE_MODEL_NAMES]),
+    unitPrice: Type.Optional(DecimalText('per-unit only: the price of one unit')),
+    tiers: Type.Optional(Type.Array(Tier, { minItems: 1, maxItems: 50, description: 'graduated and volume only: ascending inclusive upper bounds, the last null' })),
+  },
+  { additionalProperties: false, description: 'per-unit takes unitPrice; graduated and volume take tiers' },
+);
 
 /** As sent: optional fields take the defaults of docs/rating.md §15. */
 export const TariffDefinitionInput = Type.Object(

@@ -1,7 +1,7 @@
 /**
  * Fleet health. `FleetTracker` knows, per device, when it was last heard from and where it last
  * was: from every committed record of this process at once (it is a record sink, next to the
- * rating engine), and from ClickHouse's `device_last` view — fed by every gateway instance — on
+ * rating engine), and from ClickHouse's `device_last_seen` view — fed by every gateway instance — on
  * start and every `refreshMs`. `FleetHealth` joins that with the configuration snapshot:
  * billed-but-silent devices and data nobody bills, counted and listed; computed at most once a
  * second per threshold pair.
@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { TelemetryRecord } from '../../protocols/record.ts';
 import { localDateOf } from '../../rating/calendar.ts';
 import { sqlNumber } from '../../store/sql.ts';
+import { DEVICE_LAST_TABLE } from '../migrations.ts';
 import type { Store } from '../../store/types.ts';
 import type { FleetDevice, FleetState, FleetSummary } from '../schemas/fleet.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -35,6 +36,7 @@ const AHEAD_MS = 600_000;
 
 interface LastRow {
   device_id: string;
+  ins: string;
   last_ts: string;
   first_ts: string;
   last_protocol: string;
@@ -45,21 +47,29 @@ interface LastRow {
   course: number;
 }
 
-export function deviceLastSql(sinceMs: number | null): string {
+/**
+ * Devices with rows inserted at or after `sinceSec` (seconds, the ClickHouse server's clock — the
+ * `ins` column returned is on the same clock), or all of them.
+ */
+export function deviceLastSql(sinceSec: number | null): string {
   // Aliases differ from the column names: newer ClickHouse resolves a name to the alias first.
-  const having = sinceMs === null ? '' : ` HAVING maxMerge(last_received) >= ${sqlNumber(sinceMs)}`;
+  const having = sinceSec === null ? '' : ` HAVING maxMerge(inserted) >= toDateTime(${sqlNumber(sinceSec)})`;
   return (
-    'SELECT device_id, toString(maxMerge(last_received)) AS last_ts, toString(minMerge(first_received)) AS first_ts, ' +
+    'SELECT device_id, toString(toUInt32(maxMerge(inserted))) AS ins, toString(maxMerge(last_received)) AS last_ts, toString(minMerge(first_received)) AS first_ts, ' +
     'argMaxMerge(protocol) AS last_protocol, toString(maxIfMerge(pos_ts)) AS position_ts, argMaxIfMerge(pos_lat) AS lat, argMaxIfMerge(pos_lon) AS lon, ' +
-    `argMaxIfMerge(pos_speed) AS speed, argMaxIfMerge(pos_course) AS course FROM device_last GROUP BY device_id${having}`
+    `argMaxIfMerge(pos_speed) AS speed, argMaxIfMerge(pos_course) AS course FROM ${DEVICE_LAST_TABLE} GROUP BY device_id${having}`
   );
 }
+
+/** Inserts still in flight when a refresh reads may carry an earlier `now()`: re-read this much. */
+const INSERT_OVERLAP_SEC = 30;
 
 export class FleetTracker {
   private readonly devices = new Map<string, DeviceSighting>();
   private seqCounter = 0;
   private timer: NodeJS.Timeout | null = null;
-  private lastRefresh: number | null = null;
+  /** Newest insert time seen in device_last_seen (server clock, seconds); null before the first read. */
+  private watermark: number | null = null;
 
   constructor(
     private readonly store: Store,
@@ -113,7 +123,7 @@ export class FleetTracker {
   async start(): Promise<void> {
     await this.refresh();
     this.timer = setInterval(() => {
-      this.refresh().catch((err: Error) => this.options.log?.warn({ err: err.message }, 'fleet refresh from device_last failed'));
+      this.refresh().catch((err: Error) => this.options.log?.warn({ err: err.message }, 'fleet refresh from device_last_seen failed'));
     }, this.options.refreshMs ?? 10_000);
     this.timer.unref();
   }
@@ -123,13 +133,16 @@ export class FleetTracker {
     this.timer = null;
   }
 
-  /** Merges what every instance stored since the last refresh (a minute of overlap for clock skew). */
+  /**
+   * Merges what every instance inserted since the last refresh — by insert time on the server's
+   * clock, so neither a batch committed late nor clock skew between hosts loses a sighting.
+   */
   async refresh(): Promise<void> {
-    const now = (this.options.now ?? Date.now)();
-    const since = this.lastRefresh === null ? null : this.lastRefresh - 60_000;
+    const since = this.watermark === null ? null : this.watermark - INSERT_OVERLAP_SEC;
     const rows = await this.store.query<LastRow>(deviceLastSql(since));
-    this.lastRefresh = now;
     for (const r of rows) {
+      const ins = Number(r.ins);
+      if (this.watermark === null || ins > this.watermark) this.watermark = ins;
       const last = Number(r.last_ts);
       const first = Number(r.first_ts);
       const posAt = Number(r.position_ts);
@@ -300,15 +313,15 @@ export class FleetHealth {
     const ids = new Set<string>(snap.devices.keys());
     for (const a of snap.raw.deviceAssignments) ids.add(a.deviceId);
     for (const deviceId of ids) {
-      const cur = snap.accountAt(deviceId, now);
-      if (cur === null) {
+      const accountId = snap.accountIdAt(deviceId, now);
+      if (accountId === null) {
         map.set(deviceId, { accountId: null, tariffId: null, billed: false });
         continue;
       }
-      const date = localToday(snap.index.account(cur.accountId).timeZone);
-      const v = snap.index.versionFor(cur.accountId, deviceId, date);
-      const suspended = snap.index.suspended(cur.accountId, deviceId, date);
-      map.set(deviceId, { accountId: cur.accountId, tariffId: v?.tariffId ?? null, billed: v !== null && !suspended });
+      const date = localToday(snap.index.account(accountId).timeZone);
+      const v = snap.index.versionFor(accountId, deviceId, date);
+      const suspended = snap.index.suspended(accountId, deviceId, date);
+      map.set(deviceId, { accountId, tariffId: v?.tariffId ?? null, billed: v !== null && !suspended });
     }
     this.states = { generation: snap.generation, quarter, map };
     return map;

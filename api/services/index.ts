@@ -70,6 +70,7 @@ export class ApiServices {
       tracker: deps.live.fleet,
       policy: this.rating.policy,
       presenceVersion: (id) => deps.live.presenceCache.version(id),
+      presenceUnchangedSinceRead: (id) => deps.live.presenceCache.unchangedSinceRead(id),
       now,
     });
     this.accounts = new AccountsService(deps.store, this.rating, this.snapshots, this.audit, now);

@@ -8,15 +8,20 @@ export const MAX_RANGE_DAYS = 366;
 
 const invalid = (field: string, message: string) => new ApiError('FM_ERR_VALIDATION', `${field}: ${message}`, { field });
 
-const todays = new Map<string, { from: number; to: number; date: string }>();
+const todays = new Map<string, { from: number; to: number; date: string; month: Period }>();
+
+function today(zone: string, now: number) {
+  let c = todays.get(zone);
+  if (c !== undefined && now >= c.from && now < c.to) return c;
+  const date = localDateOf(now, zone);
+  c = { from: localMidnight(date, zone), to: localMidnight(addDays(date, 1), zone), date, month: monthOf(date) };
+  todays.set(zone, c);
+  return c;
+}
 
 /** The local date of `now` in `zone`; cached per zone until its next local midnight (hot path: no luxon). */
 export function localToday(zone: string, now: number): string {
-  const c = todays.get(zone);
-  if (c !== undefined && now >= c.from && now < c.to) return c.date;
-  const date = localDateOf(now, zone);
-  todays.set(zone, { from: localMidnight(date, zone), to: localMidnight(addDays(date, 1), zone), date });
-  return date;
+  return today(zone, now).date;
 }
 
 /**
@@ -26,7 +31,7 @@ export function localToday(zone: string, now: number): string {
 export function usagePeriod(q: { from?: string; to?: string }, zone: string, now: number): Period {
   let from = q.from;
   let to = q.to;
-  if (from === undefined && to === undefined) return monthOf(localToday(zone, now));
+  if (from === undefined && to === undefined) return today(zone, now).month;
   if (from !== undefined && to === undefined) to = monthOf(from).to;
   if (to !== undefined && from === undefined) from = monthOf(addDays(to, -1)).from;
   const days = isoToDay(to!) - isoToDay(from!);

@@ -172,8 +172,8 @@ export class Snapshot {
     for (const a of this.raw.deviceAssignments) {
       if (seen.has(a.deviceId)) continue;
       seen.add(a.deviceId);
-      const cur = this.accountAt(a.deviceId, ms);
-      if (cur !== null) counts.set(cur.accountId, (counts.get(cur.accountId) ?? 0) + 1);
+      const accountId = this.accountIdAt(a.deviceId, ms);
+      if (accountId !== null) counts.set(accountId, (counts.get(accountId) ?? 0) + 1);
     }
     this.onAccountCache = { at: ms, counts };
     return counts;
@@ -233,6 +233,11 @@ export class SnapshotSource {
 
   current(): Snapshot | null {
     return this.snap;
+  }
+
+  /** The snapshot if it is fresh for this process (no write since it loaded): the no-await path. */
+  ready(): Snapshot | null {
+    return this.loadedFor >= this.requested ? this.snap : null;
   }
 
   /** After a write through this process: the next `get()` sees it. */

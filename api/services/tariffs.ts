@@ -12,6 +12,20 @@ import type { Snapshot, SnapshotSource } from './snapshot.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The model decides which price field is required (the schema allows both). */
+export function checkPrice(price: { model: string; unitPrice?: string; tiers?: readonly unknown[] }, field = 'body.definition.price'): void {
+  const fail = (f: string, msg: string) => {
+    throw new ApiError('FM_ERR_VALIDATION', `${field}.${f}: ${msg}`, { field: `${field}.${f}` });
+  };
+  if (price.model === 'per-unit') {
+    if (price.unitPrice === undefined) fail('unitPrice', 'is required for model per-unit');
+    if (price.tiers !== undefined) fail('tiers', 'is not allowed for model per-unit');
+  } else {
+    if (price.tiers === undefined) fail('tiers', `is required for model ${price.model}`);
+    if (price.unitPrice !== undefined) fail('unitPrice', `is not allowed for model ${price.model}; prices go in tiers`);
+  }
+}
+
 function tariffView(id: string, versions: readonly TariffVersion[]): Tariff {
   const sorted = [...versions].sort((a, b) => a.version - b.version);
   const latest = sorted[sorted.length - 1];
@@ -56,6 +70,7 @@ export class TariffsService {
 
   async create(input: TariffCreate, actor: Actor): Promise<Tariff> {
     const snap = await this.snapshots.get();
+    checkPrice(input.definition.price);
     if (snap.index.tariffVersions(input.id).length > 0) throw conflict(`tariff ${JSON.stringify(input.id)} already exists; add a version instead`, { tariffId: input.id });
     const v = await rated(() => tariffVersion(input.id, 1, input.effectiveFrom, input.definition), 'definition');
     await rated(() => this.rating.putTariffVersion(v));
@@ -69,6 +84,7 @@ export class TariffsService {
     const snap = await this.snapshots.get();
     const versions = snap.index.tariffVersions(id);
     if (versions.length === 0) throw notFound('tariff', id);
+    checkPrice(input.definition.price);
     const latest = versions.reduce((a, b) => (b.version > a.version ? b : a));
     const number = input.version ?? latest.version + 1;
     const def = await rated(() => parseTariffDefinition(input.definition), 'definition');

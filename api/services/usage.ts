@@ -34,6 +34,8 @@ export interface UsageOptions {
   readonly policy: ImplausibleTimePolicy;
   /** Changes whenever stored presence of the device may have changed (CachedPresenceStorage.version); without it device results are not cached. */
   readonly presenceVersion?: (deviceId: string) => number;
+  /** The version while the entry is exactly what one read created (CachedPresenceStorage.unchangedSinceRead), else -1. */
+  readonly presenceUnchangedSinceRead?: (deviceId: string) => number;
   readonly maxCachedResponses?: number;
   readonly now?: () => number;
 }
@@ -57,7 +59,7 @@ export class UsageService {
 
   /** The device usage response as JSON text (served as is). */
   async deviceUsageJson(deviceId: string, q: { from?: string; to?: string; granularity?: Granularity }): Promise<string> {
-    const snap = await this.o.snapshots.get();
+    const snap = this.o.snapshots.ready() ?? (await this.o.snapshots.get());
     if (!snap.devices.has(deviceId) && snap.deviceAssignments(deviceId).length === 0) throw notFound('device', deviceId);
     const now = this.now();
     const zoneAccount = snap.accountIdAt(deviceId, now) ?? lastAccount(snap, deviceId);
@@ -65,7 +67,9 @@ export class UsageService {
     const period = usagePeriod(q, zone, now);
     const granularity = q.granularity ?? 'total';
     const key = `${deviceId}|${period.from}|${period.to}|${granularity}`;
-    const stamp = this.o.presenceVersion ? `${snap.generation}|${this.o.presenceVersion(deviceId)}|${this.o.tracker.seq(deviceId)}` : null;
+    const version = this.o.presenceVersion?.(deviceId) ?? null;
+    const seq = this.o.tracker.seq(deviceId);
+    let stamp = version === null ? null : `${snap.generation}|${version}|${seq}`;
     if (stamp !== null) {
       const hit = this.cache.get(key);
       if (hit !== undefined && hit.stamp === stamp) {
@@ -75,6 +79,12 @@ export class UsageService {
     }
     this.misses++;
     const json = JSON.stringify(await this.deviceUsage(snap, deviceId, period, granularity));
+    if (version === -1) {
+      // This computation's own read created the device's cache entry: if nothing changed it
+      // since, the result belongs to that version (else it stays tagged -1, never reused).
+      const created = this.o.presenceUnchangedSinceRead?.(deviceId) ?? -1;
+      if (created !== -1) stamp = `${snap.generation}|${created}|${seq}`;
+    }
     if (stamp !== null) this.remember(key, { stamp, json });
     return json;
   }

@@ -77,7 +77,7 @@ export function startMqttBridge(ctx: GatewayContext, ingester: MessageIngester, 
   let stopping = false;
 
   /** Routes, decodes and commits one message; says whether and how to ack it. */
-  const process = async (packet: IPublishPacket, clientId: string): Promise<Verdict> => {
+  const settle = async (packet: IPublishPacket, clientId: string): Promise<Verdict> => {
     const receivedAt = Date.now();
     const route = parseTopic(options.prefix, packet.topic);
     if (!route || route.kind !== 'telemetry') {
@@ -125,7 +125,7 @@ export function startMqttBridge(ctx: GatewayContext, ingester: MessageIngester, 
       properties: v5 ? { sessionExpiryInterval: SESSION_EXPIRY_S } : undefined,
       customHandleAcks: v5
         ? (_topic, _message, packet: IPublishPacket, cb) => {
-            void process(packet, clientId).then((v) => {
+            void settle(packet, clientId).then((v) => {
               if (v.ack) return cb(v.reasonCode);
               cb(v.error);
               redeliver(v.error);
@@ -136,7 +136,7 @@ export function startMqttBridge(ctx: GatewayContext, ingester: MessageIngester, 
     // QoS 0 never reaches customHandleAcks; MQTT 3.1.1 never uses it.
     client.handleMessage = (packet, callback) => {
       if (v5 && packet.qos > 0) return callback();
-      void process(packet as IPublishPacket, clientId).then((v) => {
+      void settle(packet as IPublishPacket, clientId).then((v) => {
         if (v.ack) return callback();
         callback(v.error);
         redeliver(v.error);

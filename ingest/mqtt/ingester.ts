@@ -11,10 +11,10 @@
  */
 import { toHex } from '../../protocols/common/hex.ts';
 import { protocolError, type ProtocolError } from '../../protocols/common/errors.ts';
-import { FORMAT_PROTOCOL, decodePayload, type PayloadFormat } from '../../protocols/mqtt/index.ts';
+import { FORMAT_PROTOCOL, PAYLOAD_FORMATS, decodePayload, type PayloadFormat } from '../../protocols/mqtt/index.ts';
 import type { GatewayContext } from '../context.ts';
 import type { PipelineGate } from './gate.ts';
-import type { MqttMetrics, MqttSource } from './metrics.ts';
+import { MQTT_SOURCES, type MqttMetrics, type MqttSource } from './metrics.ts';
 
 export interface TelemetryMessage {
   readonly deviceId: string;
@@ -28,25 +28,47 @@ export type IngestOutcome = { readonly ok: true; readonly records: number } | { 
 
 const HEX_LOG_BYTES = 1024;
 
+/** Per-message counters bound to their labels once (prom-client hashes a label object per call). */
+function boundMetrics(ctx: GatewayContext, mqttMetrics: MqttMetrics) {
+  const perFormat = (f: PayloadFormat) => {
+    const labels = { protocol: FORMAT_PROTOCOL[f], transport: 'mqtt' };
+    return { bytes: ctx.metrics.bytes.labels(labels), frames: ctx.metrics.frames.labels(labels), records: ctx.metrics.records.labels(labels) };
+  };
+  const perSource = (source: MqttSource) => ({
+    stored: mqttMetrics.messages.labels({ source, outcome: 'stored' }),
+    failed: mqttMetrics.messages.labels({ source, outcome: 'failed' }),
+    ackSeconds: mqttMetrics.ackSeconds.labels({ source }),
+  });
+  return {
+    format: Object.fromEntries(PAYLOAD_FORMATS.map((f) => [f, perFormat(f)])) as { [F in PayloadFormat]: ReturnType<typeof perFormat> },
+    source: Object.fromEntries(MQTT_SOURCES.map((s) => [s, perSource(s)])) as { [S in MqttSource]: ReturnType<typeof perSource> },
+  };
+}
+
 export class MessageIngester {
+  private readonly bound: ReturnType<typeof boundMetrics>;
+
   constructor(
     private readonly ctx: GatewayContext,
     private readonly gate: PipelineGate,
     private readonly mqttMetrics: MqttMetrics,
-  ) {}
+  ) {
+    this.bound = boundMetrics(ctx, mqttMetrics);
+  }
 
   ingest(m: TelemetryMessage, source: MqttSource): Promise<IngestOutcome> {
     const { ctx } = this;
     const protocol = FORMAT_PROTOCOL[m.format];
-    const labels = { protocol, transport: 'mqtt' } as const;
-    ctx.metrics.bytes.inc(labels, m.payload.length);
-    ctx.metrics.frames.inc(labels);
+    const counters = this.bound.format[m.format];
+    const perSource = this.bound.source[source];
+    counters.bytes.inc(m.payload.length);
+    counters.frames.inc();
     const r =
       m.payload.length > ctx.limits.maxFrameSize
         ? ({ ok: false, error: protocolError('FM_ERR_FRAME_TOO_LARGE', `payload: expected at most ${ctx.limits.maxFrameSize} bytes, got ${m.payload.length}`) } as const)
         : decodePayload(m.format, m.payload, { deviceId: m.deviceId, receivedAt: m.receivedAt });
     if (!r.ok) {
-      ctx.metrics.decodeErrors.inc({ ...labels, code: r.error.code });
+      ctx.metrics.decodeErrors.inc({ protocol, transport: 'mqtt', code: r.error.code });
       this.mqttMetrics.messages.inc({ source, outcome: 'invalid' });
       ctx.log.warn(
         { device: m.deviceId, topic: m.topic, source, format: m.format, code: r.error.code, payloadHex: toHex(m.payload, 0, Math.min(m.payload.length, HEX_LOG_BYTES)) },
@@ -55,7 +77,7 @@ export class MessageIngester {
       return Promise.resolve({ ok: false, error: r.error });
     }
     if (r.warnings) ctx.log.warn({ device: m.deviceId, topic: m.topic, warnings: r.warnings }, 'payload decoded with warnings');
-    ctx.metrics.records.inc(labels, r.records.length);
+    counters.records.inc(r.records.length);
     const records = r.records;
     return new Promise<IngestOutcome>((resolve, reject) => {
       this.gate.run(() => {
@@ -63,12 +85,12 @@ export class MessageIngester {
           .submit({ deviceId: m.deviceId, protocol, transport: 'mqtt', receivedAt: m.receivedAt, frame: m.payload, records })
           .then(
             () => {
-              this.mqttMetrics.messages.inc({ source, outcome: 'stored' });
-              this.mqttMetrics.ackSeconds.observe({ source }, (Date.now() - m.receivedAt) / 1000);
+              perSource.stored.inc();
+              perSource.ackSeconds.observe((Date.now() - m.receivedAt) / 1000);
               resolve({ ok: true, records: records.length });
             },
             (err: Error) => {
-              this.mqttMetrics.messages.inc({ source, outcome: 'failed' });
+              perSource.failed.inc();
               reject(err);
             },
           );
