@@ -71,8 +71,8 @@ export class CommandRouter {
   ) {}
 
   /** Teltonika TCP: commands are Codec 12 packets written with `send`. */
-  attach(deviceId: string, protocol: string, send: (bytes: Uint8Array) => void): void {
-    this.attachChannel(deviceId, protocol, (command) => {
+  attach(deviceId: string, protocol: string, send: (bytes: Uint8Array) => void): () => void {
+    return this.attachChannel(deviceId, protocol, (command) => {
       send(encodeCommand(command.text));
       return null;
     });

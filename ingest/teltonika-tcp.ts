@@ -43,8 +43,8 @@ export function teltonikaTcpHandler(ctx: GatewayContext): HandlerFactory {
               return;
             }
             imei = frame.imei;
-            ctx.commands.attach(imei, 'teltonika', (bytes) => conn.reply(bytes));
-            conn.onClose(() => ctx.commands.detach(imei!, 'teltonika'));
+            // Detach only this session's route: a device that reconnected has a newer one.
+            conn.onClose(ctx.commands.attach(imei, 'teltonika', (bytes) => conn.reply(bytes)));
             log.debug({ device: imei }, 'login accepted');
             conn.reply(imeiReply(true));
             continue;

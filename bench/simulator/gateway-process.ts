@@ -63,7 +63,7 @@ export async function startGatewayProcess(o: GatewayProcessOptions): Promise<Gat
   const ports = { teltonika: await freePort(), wialon: await freePort(), admin: await freePort() };
   const nodeArgs = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
   const serveArgs = [
-    ...(o.nullStore ? ['bin/run-ts.js', 'bench/simulator/null-store-gateway.ts'] : ['bin/fleetmeter.js', 'serve', '--store', 'chdb', '--data-dir', o.dataDir]),
+    ...(o.nullStore ? ['bin/run-ts.js', 'bench/simulator/null-store-gateway.ts'] : ['bin/fleetmeter.js', 'serve', '--store', 'chdb', '--data-dir', o.dataDir, '--mqtt-port', 'off', '--api-port', 'off']),
     '--host', '127.0.0.1',
     '--teltonika-tcp-port', String(ports.teltonika), '--teltonika-udp-port', String(ports.teltonika),
     '--wialon-tcp-port', String(ports.wialon), '--wialon-udp-port', String(ports.wialon),
