@@ -22,9 +22,9 @@ export {
   type PlausibilityRule,
   classifyTime,
 } from './plausibility.ts';
-export { PRESENCE_KINDS, type PresenceKind, PresenceSet, type PresenceView, type RawPresenceRow, presenceFromRows } from './presence.ts';
-export { MemoryPresenceStorage, type PresenceSource, type PresenceStorage, storageSource } from './presence-storage.ts';
-export { ClickHousePresenceStorage } from './presence-store.ts';
+export { type DayPresence, PRESENCE_KINDS, type PresenceKind, PresenceSet, type PresenceView, type RawPresenceRow, presenceFromRows, sharedDayPresence } from './presence.ts';
+export { type LoadOptions, MemoryPresenceStorage, type PresenceSource, type PresenceStorage, storageSource } from './presence-storage.ts';
+export { type ClickHousePresenceOptions, ClickHousePresenceStorage, DEFAULT_CACHE_DEVICE_DAYS, type PresenceReadStats } from './presence-store.ts';
 export { type EngineOptions, type EngineStats, type FlushReport, type IngestResult, PresenceEngine, type PresenceRecord } from './engine.ts';
 export { ratingMigrations } from './schema.ts';
 export { type Period, monthPeriod, nextPeriod } from './calendar.ts';

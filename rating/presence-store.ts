@@ -14,7 +14,9 @@
  * computed from the very rows that were merged (per-row hashes come back with the bitmaps, one
  * SELECT, one snapshot), never from a separate query, so a write racing the read cannot pair old
  * bits with a new fingerprint. Background merges change fingerprints without changing presence:
- * that costs a re-read, never a wrong answer.
+ * that costs a re-read, never a wrong answer. Hits are handed out as shared, frozen day presences
+ * (copy-on-write in `PresenceSet`), so callers that add to a result (the engine's unflushed minutes)
+ * never change the cache. Billing runs and reconcile read past it (`{ cache: false }`, `cacheDeviceDays: 0`).
  */
 import { randomInt } from 'node:crypto';
 import { sqlDate, sqlNumber, sqlStringList } from '../store/sql.ts';
@@ -222,7 +224,7 @@ export class ClickHousePresenceStorage implements PresenceStorage {
     return set;
   }
 
-  /** Fingerprints first; cached days whose fingerprint is unchanged are copied, the rest re-read. */
+  /** Fingerprints first; cached days whose fingerprint is unchanged are shared, the rest re-read. */
   private async loadChunkCached(chunk: readonly string[], fromDay: number, toDay: number, set: PresenceSet): Promise<void> {
     const cache = this.cache!;
     const key = JSON.stringify(chunk);

@@ -3,7 +3,7 @@
  * bridge. The returned promise is the ack decision:
  *
  * - resolves `{ ok: true }` once the records are committed: ack now (PUBACK);
- * - resolves `{ ok: false, error }` at once for a payload that can never be stored (logged with its
+ * - resolves `{ ok: false, error }` for a payload that can never be stored (logged with its
  *   bytes in hex, counted in `fleetmeter_decode_errors_total`): the caller acks it away (MQTT 3.1.1
  *   has no negative PUBACK, and a redelivered poison message would block the device forever) or,
  *   on MQTT 5, answers with a reason code;
@@ -63,24 +63,27 @@ export class MessageIngester {
     const perSource = this.bound.source[source];
     counters.bytes.inc(m.payload.length);
     counters.frames.inc();
-    const r =
-      m.payload.length > ctx.limits.maxFrameSize
-        ? ({ ok: false, error: protocolError('FM_ERR_FRAME_TOO_LARGE', `payload: expected at most ${ctx.limits.maxFrameSize} bytes, got ${m.payload.length}`) } as const)
-        : decodePayload(m.format, m.payload, { deviceId: m.deviceId, receivedAt: m.receivedAt });
-    if (!r.ok) {
-      ctx.metrics.decodeErrors.inc({ protocol, transport: 'mqtt', code: r.error.code });
-      this.mqttMetrics.messages.inc({ source, outcome: 'invalid' });
-      ctx.log.warn(
-        { device: m.deviceId, topic: m.topic, source, format: m.format, code: r.error.code, payloadHex: toHex(m.payload, 0, Math.min(m.payload.length, HEX_LOG_BYTES)) },
-        r.error.message,
-      );
-      return Promise.resolve({ ok: false, error: r.error });
-    }
-    if (r.warnings) ctx.log.warn({ device: m.deviceId, topic: m.topic, warnings: r.warnings }, 'payload decoded with warnings');
-    counters.records.inc(r.records.length);
-    const records = r.records;
+    // Decoded only once the pipeline has room: a message held by the gate costs its raw bytes,
+    // not the records it would become.
     return new Promise<IngestOutcome>((resolve, reject) => {
       this.gate.run(() => {
+        const r =
+          m.payload.length > ctx.limits.maxFrameSize
+            ? ({ ok: false, error: protocolError('FM_ERR_FRAME_TOO_LARGE', `payload: expected at most ${ctx.limits.maxFrameSize} bytes, got ${m.payload.length}`) } as const)
+            : decodePayload(m.format, m.payload, { deviceId: m.deviceId, receivedAt: m.receivedAt });
+        if (!r.ok) {
+          ctx.metrics.decodeErrors.inc({ protocol, transport: 'mqtt', code: r.error.code });
+          this.mqttMetrics.messages.inc({ source, outcome: 'invalid' });
+          ctx.log.warn(
+            { device: m.deviceId, topic: m.topic, source, format: m.format, code: r.error.code, payloadHex: toHex(m.payload, 0, Math.min(m.payload.length, HEX_LOG_BYTES)) },
+            r.error.message,
+          );
+          resolve({ ok: false, error: r.error });
+          return;
+        }
+        if (r.warnings) ctx.log.warn({ device: m.deviceId, topic: m.topic, warnings: r.warnings }, 'payload decoded with warnings');
+        counters.records.inc(r.records.length);
+        const records = r.records;
         ctx.pipeline
           .submit({ deviceId: m.deviceId, protocol, transport: 'mqtt', receivedAt: m.receivedAt, frame: m.payload, records })
           .then(

@@ -72,8 +72,14 @@ export async function startMosquitto(): Promise<Mosquitto> {
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const deadline = Date.now() + 10_000;
+  const fail = (why: string) => {
+    child.kill('SIGKILL');
+    process.off('exit', killOnExit);
+    rmSync(dir, { recursive: true, force: true });
+    return new Error(why);
+  };
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode}): ${log}`);
+    if (child.exitCode !== null) throw fail(`mosquitto exited (${child.exitCode}): ${log}`);
     const up = await new Promise<boolean>((resolve) => {
       const probe = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: 'fm-probe', reconnectPeriod: 0, connectTimeout: 500 });
       const settle = (up: boolean) => {
@@ -85,7 +91,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
       probe.once('close', () => settle(false));
     });
     if (up) break;
-    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port} in 10 s: ${log}`);
+    if (Date.now() > deadline) throw fail(`mosquitto did not listen on ${port} in 10 s: ${log}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
