@@ -39,7 +39,7 @@ import { migrate, openStore } from '../store/index.ts';
 import { recordRow } from '../store/records.ts';
 import type { TelemetryRecord } from '../protocols/record.ts';
 import { machine, machineLine, writeSection } from './simulator/results-md.ts';
-import { machineBusySeconds, processCpuSeconds, waitQuiet } from './simulator/system-cpu.ts';
+import { machineBusySeconds, processCpuSeconds } from './simulator/system-cpu.ts';
 
 const { flags } = splitArgs(process.argv.slice(2));
 const num = (name: string, def: number) => (flags[name] === undefined ? def : Number(flags[name]));
@@ -256,12 +256,36 @@ interface Cpu {
   readonly others: number;
 }
 
+/** CPU seconds of a process, 0 once it has gone (its /proc entry with it). */
+const cpuOf = (pid: number | undefined) => {
+  const c = pid === undefined ? NaN : processCpuSeconds(pid);
+  return Number.isFinite(c) ? c : 0;
+};
+const simRunning = () => sim !== null && sim.exitCode === null && sim.signalCode === null;
+
+/** Waits until processes other than ours use < 0.3 cores (2-s samples), or `timeoutMs` passes. */
+async function waitForQuiet(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m0 = machineBusySeconds();
+    const own0 = cpuOf(process.pid) + (simRunning() ? cpuOf(sim!.pid) : 0);
+    await new Promise((r) => setTimeout(r, 2000));
+    const own1 = cpuOf(process.pid) + (simRunning() ? cpuOf(sim!.pid) : 0);
+    const others = (machineBusySeconds() - m0 - (own1 - own0)) / 2;
+    if (others < 0.3 || Date.now() > deadline) {
+      say(`other processes before the run: ${others.toFixed(2)} cores${others >= 0.3 ? ' (gave up waiting for quiet)' : ''}`);
+      return;
+    }
+  }
+}
+
 async function load(kind: 'usage' | 'summary'): Promise<{ r: LoadResult; ingestRate: number; load: number[]; hits: number; misses: number; loopP99Ms: number; cpu: Cpu }> {
-  if (flags['wait-quiet'] !== undefined) await waitQuiet(0.3, Number(flags['wait-quiet']) * 1000, say);
+  if (flags['wait-quiet'] !== undefined) await waitForQuiet(Number(flags['wait-quiet']) * 1000);
   const c0 = await committed();
   const m0 = machineBusySeconds();
   const s0 = processCpuSeconds(process.pid);
-  const sim0 = sim?.pid !== undefined ? processCpuSeconds(sim.pid) : 0;
+  const simAlive = simRunning();
+  const sim0 = simAlive ? cpuOf(sim!.pid) : 0;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const h0 = { hits: api.services.usage.hits, misses: api.services.usage.misses };
@@ -283,7 +307,7 @@ async function load(kind: 'usage' | 'summary'): Promise<{ r: LoadResult; ingestR
   clearInterval(sampler);
   const secs = (t() - started) / 1000;
   const server = (processCpuSeconds(process.pid) - s0) / secs;
-  const simulator = sim?.pid !== undefined ? (processCpuSeconds(sim.pid) - sim0) / secs : 0;
+  const simulator = simAlive ? Math.max(0, cpuOf(sim!.pid) - sim0) / secs : 0;
   const machineCores = (machineBusySeconds() - m0) / secs;
   const round2 = (x: number) => Math.round(x * 100) / 100;
   const cpu: Cpu = { server: round2(server), autocannon: round2(autocannonCpu / secs), simulator: round2(simulator), others: round2(Math.max(0, machineCores - server - autocannonCpu / secs - simulator)) };
@@ -324,6 +348,9 @@ if (sim !== null) {
   if (sim.exitCode === null) sim.kill('SIGINT');
   await simExited;
 }
+// The API alone: the same device-usage load with the simulator stopped.
+const usageAlone = INGEST_RATE > 0 ? await load('usage') : null;
+say(`device usage, no ingest: ${JSON.stringify(usageAlone)}`);
 let simSummary: { totals?: { recordsAcked?: number }; ok?: boolean } = {};
 try {
   simSummary = JSON.parse(simOut);
@@ -340,31 +367,44 @@ rmSync(dir, { recursive: true, force: true });
 const m = machine();
 const row = (name: string, x: Awaited<ReturnType<typeof load>>) =>
   `| ${name} | ${Math.round(x.r.rps).toLocaleString('en-US')} | ${x.r.p50} | ${x.r.p99} | ${x.r.max} | ${x.r.non2xx + x.r.errors + x.r.timeouts} | ${x.ingestRate.toLocaleString('en-US')} | ${x.loopP99Ms} | ${x.cpu.server} / ${x.cpu.autocannon} / ${x.cpu.simulator} / ${x.cpu.others} | ${x.load.join(' / ')} |`;
-const hitRate = usage.hits + usage.misses > 0 ? Math.round((100 * usage.hits) / (usage.hits + usage.misses)) : 0;
+const hitRate = usage.hits + usage.misses > 0 ? ((100 * usage.hits) / (usage.hits + usage.misses)).toFixed(1) : '0';
 const table = [
   '| endpoint | req/s | p50 ms | p99 ms | max ms | errors | ingest records/s meanwhile | server event-loop delay p99 ms | CPU cores: server / autocannon / simulator / other processes | load avg 1/5/15 after |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
   row(`GET /v1/devices/{id}/usage (random of ${DEVICES.toLocaleString('en-US')})`, usage),
   row('GET /v1/fleet/summary', summary),
+  ...(usageAlone !== null ? [row('GET /v1/devices/{id}/usage, simulator stopped (the API alone)', usageAlone)] : []),
 ].join('\n');
-const body = `\`npm run bench:api\` (\`bench/api.ts\`), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.
+const met = usage.r.rps >= 10_000 && usage.r.p99 <= 20 && usage.ingestRate >= 0.95 * 20_000;
+const flagsUsed = process.execArgv.filter((a) => a.startsWith('--max-') || a.startsWith('--expose')).join(' ');
+const body = `\`npm run bench:api\` (\`bench/api.ts\`), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${flagsUsed ? ` (node ${flagsUsed})` : ''}.
 **Machine:** ${machineLine(m)}.
 
-Set-up: one process as \`fleetmeter serve\` runs it (gateway, rating engine, API) on a fresh chDB;
-${DEVICES.toLocaleString('en-US')} devices registered and assigned across ${ACCOUNTS.toLocaleString('en-US')} accounts
-(four tariffs: per-minute, hourly graduated, daily volume, monthly prorated; four time zones), a day of presence per device, one stored
-record each (last position). The simulator (child process) sends Teltonika Codec 8E over TCP from ${INGEST_DEVICES} of those devices,
-${RECORDS_PER_PACKET} records per packet, target ${INGEST_RATE.toLocaleString('en-US')} records/s; autocannon (child process) with ${CONNECTIONS} connections,
-${DURATION} s per endpoint, a random device per request. Warm-up before the runs: the configuration snapshot and the presence
-read cache of this month (${presenceRowsWritten.toLocaleString('en-US')} device-days); the usage response cache starts empty.
+Set-up: one process as \`fleetmeter serve\` runs it (gateway, rating engine, API; chDB in-process) on a fresh data directory;
+${DEVICES.toLocaleString('en-US')} devices registered and assigned across ${ACCOUNTS.toLocaleString('en-US')} accounts (four tariffs: per-minute,
+hourly graduated, daily volume, monthly prorated; four time zones), a day of presence per device, one stored record each (last
+position). The simulator (child process) sends Teltonika Codec 8E (20 IO elements a record) over TCP from ${INGEST_DEVICES} of those
+devices, ${RECORDS_PER_PACKET} records per packet, offering ${INGEST_RATE.toLocaleString('en-US')} records/s; autocannon (child process) with
+${CONNECTIONS} connections, ${DURATION} s per run, a random device of the ${DEVICES.toLocaleString('en-US')} per request. Before the runs the
+server warms up as \`serve\` does at start: configuration snapshot, presence read cache of this month, every device's usage of this month.
 
 ${table}
 
-Device-usage response cache during the run: ${usage.hits.toLocaleString('en-US')} hits, ${usage.misses.toLocaleString('en-US')} misses (${hitRate} %) — a response is reused only while the device's presence and the configuration are unchanged, so the simulated devices recompute on every record.
-Simulator: ${simSummary.totals?.recordsAcked?.toLocaleString('en-US') ?? 'n/a'} records acknowledged in total.
+Device-usage response cache during the first run: ${usage.hits.toLocaleString('en-US')} hits, ${usage.misses.toLocaleString('en-US')} misses (${hitRate} %) — an answer is reused only
+while the device's presence and the configuration are unchanged, so every device the simulator drives is recomputed after each
+of its records. Simulator: ${simSummary.totals?.recordsAcked?.toLocaleString('en-US') ?? 'n/a'} records acknowledged in total.
 
-**Target:** ≥ 10 000 req/s for device usage with p99 ≤ 20 ms while ingesting 20 000 records/s in the same process.
-All three processes (server, simulator, load generator) share this machine's ${m.cores} CPUs; autocannon alone needs most of a core at these rates.`;
+**Target** (≥ 10 000 req/s for device usage, p99 ≤ 20 ms, while ingesting 20 000 records/s in the same process): **${met ? 'met' : 'not met'}** in this run.
+
+Reading it:
+- *CPU cores* is the average over each run, from /proc: the server process (its JavaScript thread, GC and chDB's threads), the load
+  generator, the simulator, and every other process on the machine. With ${m.cores} CPUs, whatever the other columns take is not
+  available to the server; "other processes" is other work on this shared machine during the run.
+- The server's JavaScript runs on one thread: request handling, the ingest path (decode, serialisation, batching, commit) and GC
+  share it, so ingest work and GC pauses show up directly as API latency (the event-loop delay column). The gateway alone commits
+  a few thousand records/s on this machine (see Ingest above); the offered 20 000 records/s cannot be absorbed here, and the
+  "ingest records/s meanwhile" column shows what was.
+- The last row is the same device-usage load with the simulator stopped: what the API itself serves on this machine.`;
 process.stdout.write(`\n${table}\n`);
 if (flags['no-results'] !== 'true') {
   writeSection(new URL('./RESULTS.md', import.meta.url).pathname, '## API (bench:api)', body);

@@ -20,13 +20,21 @@ export async function run(args: string[]): Promise<number> {
   await live.start();
   const gateway = await startGateway(store, config, log, live.sink);
   // The API shares the gateway's device registry: a device registered through it is accepted at once.
-  const api =
-    config.apiPort === null
-      ? null
-      : await startApi(
-          { store, live, registry: gateway.context.registry, logger: log, log, migrations: allMigrations.map((m) => m.id), metricsRegistries: [gateway.metrics.registry], prewarmUsage: true },
-          { host: config.apiHost, port: config.apiPort },
-        );
+  let api: Awaited<ReturnType<typeof startApi>> | null = null;
+  if (config.apiPort !== null) {
+    try {
+      api = await startApi(
+        { store, live, registry: gateway.context.registry, logger: log, log, migrations: allMigrations.map((m) => m.id), metricsRegistries: [gateway.metrics.registry], prewarmUsage: true },
+        { host: config.apiHost, port: config.apiPort },
+      );
+    } catch (err) {
+      // E.g. the API port is taken: stop what started, cleanly, then report.
+      await gateway.close();
+      await live.stop();
+      await store.close();
+      throw err;
+    }
+  }
   log.info({ ports: { ...gateway.ports, ...(api ? { api: api.port } : {}) } }, 'fleetmeter serving');
 
   await new Promise<void>((resolve) => {

@@ -106,9 +106,7 @@ for (const backend of backends) {
       expectError(await t.call('GET', `/v1/accounts?limit=1&sort=id&cursor=${page.json.nextCursor}`), 400, 'FM_ERR_VALIDATION');
     });
 
-    // FIXME (#6, open): after a stored key, a different body gets 409 instead of 422 here; the
-    // API engineer's fix did not land this session. Skipped so the rest of the suite gates CI.
-    it.skip('Idempotency-Key: the same request replays the stored response, a different one is 422', async () => {
+    it('Idempotency-Key: the same request replays the stored response, a different one is 422', async () => {
       const body = { id: 'idem', name: 'Idempotent', timeZone: 'UTC', currency: 'EUR' };
       const headers = { 'idempotency-key': 'create-idem-1' };
       const first = await t.http('POST', '/v1/accounts', { key: t.keys.write, body, headers });

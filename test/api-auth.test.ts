@@ -96,6 +96,7 @@ for (const backend of backends) {
       expectError(await t.call('GET', '/v1/accounts', { key }), 401, 'FM_ERR_UNAUTHORIZED');
       expectError(await t.call('DELETE', '/v1/api-keys/0123456789abcdef'), 404, 'FM_ERR_NOT_FOUND');
       expectError(await t.call('DELETE', '/v1/api-keys/nothex'), 400, 'FM_ERR_VALIDATION');
+      expectError(await t.call('GET', '/v1/api-keys', { key: t.keys.write }), 403, 'FM_ERR_FORBIDDEN');
       const list = await t.call('GET', '/v1/api-keys');
       expect(list.json.items.map((k: { name: string }) => k.name)).toEqual(expect.arrayContaining(['test-read', 'test-write', 'test-admin', 'temp']));
       expect(list.text).not.toMatch(/fmk_/);

@@ -136,6 +136,8 @@ for (const backend of backends) {
       expect(south.json.items.map((d: { id: string }) => d.id)).toEqual(['86000000000000', '86000000000001', '86000000000002', '86000000000003']);
       expect((await t.call('GET', '/v1/devices?status=blocked')).json.items.map((d: { id: string }) => d.id)).toEqual(['86000000000003']);
       expect((await t.call('GET', '/v1/devices?protocol=wialon-ips&idPrefix=86')).json.items).toHaveLength(2);
+      expectError(await t.call('GET', '/v1/devices?status=lost'), 400, 'FM_ERR_VALIDATION');
+      expectError(await t.call('GET', '/v1/discovered-devices?protocol=gt06'), 400, 'FM_ERR_VALIDATION');
       const ids: string[] = [];
       let cursor: string | null = null;
       do {

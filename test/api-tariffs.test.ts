@@ -97,6 +97,8 @@ for (const backend of backends) {
       ]);
       expect((await t.call('GET', '/v1/tariffs?unit=hour')).json.items.map((x: { id: string }) => x.id)).toEqual(['tiers']);
       expect((await t.call('GET', '/v1/tariffs?currency=RUB')).json.items).toEqual([]);
+      expectError(await t.call('GET', '/v1/tariffs?unit=week'), 400, 'FM_ERR_VALIDATION');
+      expectError(await t.call('GET', '/v1/tariffs', { key: null }), 401, 'FM_ERR_UNAUTHORIZED');
     });
 
     it('tariff assignments: account level, device override, no-op, 409 on dates, currency and unknown ids', async () => {
@@ -125,6 +127,8 @@ for (const backend of backends) {
         ['d1', 'tiers', '2024-03-01'],
       ]);
       expect((await t.call('GET', '/v1/accounts/eu/tariff-assignments?level=device')).json.items).toHaveLength(1);
+      expectError(await t.call('GET', '/v1/accounts/nope/tariff-assignments'), 404, 'FM_ERR_NOT_FOUND');
+      expectError(await t.call('GET', '/v1/accounts/eu/tariff-assignments?level=fleet'), 400, 'FM_ERR_VALIDATION');
       // The rating configuration is what the API wrote: d1 rates under "tiers" from March.
       const config = await t.api.services.rating.loadConfig(['eu']);
       expect(config.versionFor('eu', 'd1', '2024-03-05')?.tariffId).toBe('tiers');

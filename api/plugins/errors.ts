@@ -103,6 +103,8 @@ function toApiError(raw: unknown): ApiError | null {
 
 export const errorsPlugin = plugin(
   async (app: FastifyInstance) => {
+    // Async: it returns the body (fastify sends it); calling reply.send and returning nothing would
+    // race the async onSend hooks and send an empty body.
     app.setErrorHandler(async (raw: unknown, req: FastifyRequest, reply: FastifyReply) => {
       let err: ApiError | null;
       try {
@@ -113,18 +115,19 @@ export const errorsPlugin = plugin(
       }
       if (err !== null) {
         if (err.statusCode >= 500) req.log.error({ err: raw }, 'request failed');
-        reply.code(err.statusCode).send(errorBody(err));
-        return;
+        reply.code(err.statusCode);
+        return errorBody(err);
       }
       const errorId = randomUUID();
       // Storage down is not a bug: say so (503, retry later) rather than "internal error".
       const storage = app.hasDecorator('services') ? await app.services.store.ping().catch(() => ({ ok: false as const, error: 'ping failed' })) : { ok: true as const };
       req.log.error({ err: raw, errorId, method: req.method, url: req.url, storage: storage.ok ? 'reachable' : 'unreachable' }, 'request failed unexpectedly');
       if (!storage.ok) {
-        reply.code(503).send({ statusCode: 503, code: 'FM_ERR_UNAVAILABLE', message: `storage is unavailable; retry later (errorId ${errorId})`, errorId });
-        return;
+        reply.code(503);
+        return { statusCode: 503, code: 'FM_ERR_UNAVAILABLE', message: `storage is unavailable; retry later (errorId ${errorId})`, errorId };
       }
-      reply.code(500).send({ statusCode: 500, code: 'FM_ERR_INTERNAL', message: `internal error; quote errorId ${errorId} when reporting it`, errorId });
+      reply.code(500);
+      return { statusCode: 500, code: 'FM_ERR_INTERNAL', message: `internal error; quote errorId ${errorId} when reporting it`, errorId };
     });
     app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) => {
       reply.code(404).send(errorBody(new ApiError('FM_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`, { resource: 'route' })));
