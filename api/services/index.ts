@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { DeviceRegistry } from '../../ingest/device-registry.ts';
 import type { ImplausibleTimePolicy } from '../../rating/plausibility.ts';
+import { BillingEvents } from '../../billing/events.ts';
 import { RatingService } from '../../rating/service.ts';
 import type { Store } from '../../store/types.ts';
 import { ApiKeys } from '../api-keys.ts';
@@ -49,6 +50,8 @@ export class ApiServices {
   readonly statements: StatementsService;
   readonly records: RecordsService;
   readonly reconcile: ReconcileService;
+  /** Billing events (change feed, webhooks, e-mail): every billing-relevant fact, published once. */
+  readonly events: BillingEvents;
   readonly now: () => number;
   private readonly prewarm: boolean;
 
@@ -79,6 +82,7 @@ export class ApiServices {
     this.statements = new StatementsService(this.rating, this.snapshots, this.audit, now);
     this.records = new RecordsService(deps.store);
     this.reconcile = new ReconcileService(deps.store, this.rating, this.snapshots, now);
+    this.events = new BillingEvents(deps.store, now);
   }
 
   async start(): Promise<void> {
