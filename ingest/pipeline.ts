@@ -13,13 +13,14 @@
  * Memory is bounded by backpressure, not by dropping: once `maxQueuedRecords` are waiting, `full`
  * is true and sessions stop reading their sockets until there is room again (`onRoom`). The bound
  * is exact for what a session reads next; a chunk already read when the bound was reached is
- * still accepted (at most one chunk per connection over the bound). Serialisation to JSONEachRow
+ * still accepted (at most one chunk per connection over the bound). Serialisation to TabSeparated
  * happens here, once per record, when the unit is submitted.
  */
 import { EventEmitter } from 'node:events';
 import type { ProtocolName, TelemetryRecord, Transport } from '../protocols/record.ts';
 import type { Store } from '../store/types.ts';
-import { frameRow, hashBytes, recordRow } from '../store/records.ts';
+import { FRAME_COLUMNS, RECORD_COLUMNS, hashBytes, writeFrameTsv, writeRecordTsv } from '../store/records.ts';
+import { TsvWriter } from '../store/tsv-writer.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface IngestUnit {
@@ -67,18 +68,19 @@ interface Waiter {
 }
 
 interface Batch {
-  recordLines: string[];
-  frameLines: string[];
+  /** The `records` and `frames` payloads, TabSeparated bytes written as units arrive. */
+  recordRows: TsvWriter;
+  frameRows: TsvWriter;
   records: TelemetryRecord[];
   waiters: Waiter[];
   units: number;
 }
 
-const newBatch = (): Batch => ({ recordLines: [], frameLines: [], records: [], waiters: [], units: 0 });
-
 export class Pipeline extends EventEmitter {
   readonly options: PipelineOptions;
-  private current: Batch = newBatch();
+  /** Payload writers of committed batches, reused (their buffers are the batch's largest allocation). */
+  private readonly spareWriters: TsvWriter[] = [];
+  private current: Batch = this.newBatch();
   /** The current batch is due: its delay passed or it reached `batchRecords`. */
   private due = false;
   private timer: NodeJS.Timeout | null = null;
@@ -97,6 +99,15 @@ export class Pipeline extends EventEmitter {
   ) {
     super();
     this.options = { ...DEFAULT_PIPELINE_OPTIONS, ...options };
+  }
+
+  private newBatch(): Batch {
+    const writer = () => {
+      const w = this.spareWriters.pop() ?? new TsvWriter(1 << 20);
+      w.reset();
+      return w;
+    };
+    return { recordRows: writer(), frameRows: writer(), records: [], waiters: [], units: 0 };
   }
 
   /** True while sessions must stop reading: the queue has reached its bound. */
@@ -128,17 +139,17 @@ export class Pipeline extends EventEmitter {
       const b = this.current;
       const frameHash = hashBytes(unit.frame);
       if (unit.frame.length > 0) {
-        b.frameLines.push(frameRow(unit.deviceId, unit.protocol, unit.transport, unit.receivedAt, frameHash, unit.frame));
+        writeFrameTsv(b.frameRows, unit.deviceId, unit.protocol, unit.transport, unit.receivedAt, frameHash, unit.frame);
       }
       for (const r of unit.records) {
-        b.recordLines.push(recordRow(r, unit.transport, frameHash));
+        writeRecordTsv(b.recordRows, r, unit.transport, frameHash);
         b.records.push(r);
       }
       b.waiters.push({ resolve, reject });
       b.units++;
       this.queued += unit.records.length;
       this.metrics?.queuedRecords.set(this.queued);
-      if (b.recordLines.length >= this.options.batchRecords) this.markDue();
+      if (b.records.length >= this.options.batchRecords) this.markDue();
       else if (!this.timer && !this.due) this.timer = setTimeout(() => this.markDue(), this.options.batchDelayMs);
     });
   }
@@ -173,7 +184,7 @@ export class Pipeline extends EventEmitter {
   private pump(): void {
     while (this.due && this.current.units > 0 && this.inFlight < this.options.maxInFlightBatches) {
       const batch = this.current;
-      this.current = newBatch();
+      this.current = this.newBatch();
       this.due = false;
       this.inFlight++;
       void this.commit(batch).finally(() => {
@@ -191,15 +202,15 @@ export class Pipeline extends EventEmitter {
   private async commit(batch: Batch): Promise<void> {
     const started = performance.now();
     const deadline = started + this.options.commitTimeoutMs;
-    const recordsPayload = batch.recordLines.join('\n');
-    const framesPayload = batch.frameLines.join('\n');
+    const recordsPayload = batch.recordRows.bytes();
+    const framesPayload = batch.frameRows.bytes();
     let delay = this.options.retryBaseMs;
     let committed = false;
     for (let attempt = 1; ; attempt++) {
       try {
         // Records and frames are separate inserts; both are idempotent, so a retry after a
         // partial success stores nothing twice.
-        await Promise.all([this.store.insertJsonLines('records', recordsPayload), this.store.insertJsonLines('frames', framesPayload)]);
+        await Promise.all([this.store.insertTsv('records', RECORD_COLUMNS, recordsPayload), this.store.insertTsv('frames', FRAME_COLUMNS, framesPayload)]);
         committed = true;
         break;
       } catch (err) {
@@ -214,6 +225,8 @@ export class Pipeline extends EventEmitter {
         delay = Math.min(delay * 2, this.options.retryMaxMs);
       }
     }
+    // The store is done with the payloads (committed or given up): their buffers serve a later batch.
+    if (this.spareWriters.length < 4) this.spareWriters.push(batch.recordRows, batch.frameRows);
     const wasFull = this.full;
     this.queued -= batch.records.length;
     this.metrics?.queuedRecords.set(this.queued);

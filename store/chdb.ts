@@ -71,6 +71,15 @@ export async function openChdbStore(options: ChdbOptions): Promise<Store> {
         throw storeError(err, `INSERT INTO ${table}`);
       }
     },
+    async insertTsv(table, columns, payload) {
+      if (closed) throw new Error('store is closed');
+      if (payload.length === 0) return;
+      try {
+        await session.insert({ table: qualify(table), columns: columns.map(sqlIdent), values: typeof payload === 'string' ? Buffer.from(payload) : payload, format: 'TSV' });
+      } catch (err) {
+        throw storeError(err, `INSERT INTO ${table}`);
+      }
+    },
     async ping() {
       try {
         await run('SELECT 1', 'CSV');

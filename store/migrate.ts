@@ -28,7 +28,10 @@ export async function migrate(store: Store, migrations: readonly Migration[], no
     }
     // Statements are idempotent (IF NOT EXISTS …), so a crash between a statement and the ledger
     // row only means the next start runs it again harmlessly.
-    for (const sql of m.statements) await store.command(sql);
+    for (const st of m.statements) {
+      if (typeof st === 'string') await store.command(st);
+      else if ((await store.query(st.skipIf)).length === 0) await store.command(st.sql);
+    }
     await store.command(`INSERT INTO schema_migrations (id, applied_ts) VALUES (${sqlString(m.id)}, ${now()})`);
     report.applied.push(m.id);
   }

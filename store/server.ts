@@ -42,6 +42,22 @@ export async function openServerStore(options: ServerOptions): Promise<Store> {
     if (closed) throw new Error('store is closed');
   };
 
+  /** Sends a pre-serialised payload as the request body verbatim (insert() would re-encode it). */
+  const send = async (query: string, table: string, payload: string | Uint8Array): Promise<void> => {
+    guard();
+    if (payload.length === 0) return;
+    try {
+      const result = await client.exec({ query, values: Readable.from([typeof payload === 'string' ? Buffer.from(payload) : payload]) });
+      result.stream.resume();
+      await new Promise<void>((resolve, reject) => {
+        result.stream.once('end', resolve);
+        result.stream.once('error', reject);
+      });
+    } catch (err) {
+      throw storeError(err, `INSERT INTO ${table}`);
+    }
+  };
+
   const store: Store = {
     backend: 'server',
     database,
@@ -67,22 +83,10 @@ export async function openServerStore(options: ServerOptions): Promise<Store> {
       await store.insertJsonLines(table, rows.map((r) => JSON.stringify(r)).join('\n'));
     },
     async insertJsonLines(table, payload) {
-      guard();
-      if (payload.length === 0) return;
-      try {
-        // exec sends the payload as the request body verbatim (insert() would re-encode it).
-        const result = await client.exec({
-          query: `INSERT INTO ${sqlIdent(table)} FORMAT JSONEachRow`,
-          values: Readable.from([Buffer.from(payload)]),
-        });
-        result.stream.resume();
-        await new Promise<void>((resolve, reject) => {
-          result.stream.once('end', resolve);
-          result.stream.once('error', reject);
-        });
-      } catch (err) {
-        throw storeError(err, `INSERT INTO ${table}`);
-      }
+      await send(`INSERT INTO ${sqlIdent(table)} FORMAT JSONEachRow`, table, payload);
+    },
+    async insertTsv(table, columns, payload) {
+      await send(`INSERT INTO ${sqlIdent(table)} (${columns.map(sqlIdent).join(', ')}) FORMAT TabSeparated`, table, payload);
     },
     async ping() {
       try {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelemetryRecord } from '../protocols/record.ts';
 import { backends } from '../test/support/backends.ts';
 import { migrate, storeMigrations, type Store } from './index.ts';
-import { frameRow, hashBytes, partitionDay, recordRow, rowToRecord, type RecordRow } from './records.ts';
+import { FRAME_COLUMNS, RECORD_COLUMNS, frameTsv, hashBytes, ioFromText, ioToText, partitionDay, recordTsv, rowToRecord, tsvEscape, type RecordRow } from './records.ts';
 
 const base: TelemetryRecord = {
   protocol: 'teltonika',
@@ -29,6 +29,42 @@ const base: TelemetryRecord = {
   extras: { codec: 0x8e },
 };
 
+describe('records TabSeparated codec', () => {
+  it('IO text round-trips every value kind, in order, duplicates kept', () => {
+    const io = [
+      { id: 1, value: 0 },
+      { id: 1, value: -1.5 },
+      { id: 'fuel', value: 12.25 },
+      { id: '7', value: 'seven' },
+      { id: 78, value: 18446744073709551615n },
+      { id: 385, value: Uint8Array.from([0, 0xff]) },
+      { id: 'ign', value: false },
+      { id: 'bad', value: Infinity },
+    ];
+    expect(ioToText(io)).toBe('[[1,0],[1,-1.5],["fuel",12.25],["7","seven"],[78,{"b":"18446744073709551615"}],[385,{"x":"00ff"}],["ign",false],["bad",{"n":"Infinity"}]]');
+    expect(ioFromText(ioToText(io))).toEqual(io);
+    expect(ioFromText('[]')).toEqual([]);
+  });
+
+  it('escapes exactly what TabSeparated needs', () => {
+    expect(tsvEscape('plain text, ünïcode')).toBe('plain text, ünïcode');
+    expect(tsvEscape('a\tb\nc\rd\\e')).toBe('a\\tb\\nc\\rd\\\\e');
+  });
+
+  it('a row has one field per column, NULL as \\N, and the same hash for the same content however it arrived', () => {
+    const row = recordTsv({ ...base, altitude: null }, 'tcp', 5);
+    const fields = row.split('\t');
+    expect(fields).toHaveLength(RECORD_COLUMNS.length);
+    expect(fields[RECORD_COLUMNS.indexOf('altitude')]).toBe('\\N');
+    expect(fields[RECORD_COLUMNS.indexOf('transport')]).toBe('tcp');
+    const again = recordTsv({ ...base, altitude: null, receivedAt: base.receivedAt + 86_400_000 }, 'udp', 6).split('\t');
+    expect(again[RECORD_COLUMNS.indexOf('record_hash')]).toBe(fields[RECORD_COLUMNS.indexOf('record_hash')]);
+    const changed = recordTsv({ ...base, altitude: 1 }, 'tcp', 5).split('\t');
+    expect(changed[RECORD_COLUMNS.indexOf('record_hash')]).not.toBe(fields[RECORD_COLUMNS.indexOf('record_hash')]);
+    expect(frameTsv('d', 'teltonika', 'tcp', base.receivedAt, 7, Uint8Array.from([1, 2])).split('\t')).toHaveLength(FRAME_COLUMNS.length);
+  });
+});
+
 for (const backend of backends) {
   describe(`store on ${backend.name}`, () => {
     let store: Store;
@@ -47,10 +83,21 @@ for (const backend of backends) {
 
     it('migrates once, and again as a no-op', async () => {
       const first = await migrate(store, storeMigrations);
-      expect(first.applied).toEqual(['0001_records', '0002_frames']);
+      expect(first.applied).toEqual(['0001_records', '0002_frames', '0003_records_io']);
       const second = await migrate(store, storeMigrations);
       expect(second.applied).toEqual([]);
-      expect(second.alreadyApplied).toEqual(['0001_records', '0002_frames']);
+      expect(second.alreadyApplied).toEqual(['0001_records', '0002_frames', '0003_records_io']);
+    });
+
+    it('a guarded statement runs only while its skipIf finds nothing (ADD COLUMN has no IF NOT EXISTS on 18.16)', async () => {
+      const guard = (name: string) => `SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'records' AND name = '${name}'`;
+      const report = await migrate(store, [
+        // The column exists already (0003): as after a crash between the ALTER and its ledger row.
+        { id: '9901_test_guard_existing', statements: [{ sql: "ALTER TABLE records ADD COLUMN io String DEFAULT ''", skipIf: guard('io') }] },
+        { id: '9902_test_guard_new', statements: [{ sql: "ALTER TABLE records ADD COLUMN probe String DEFAULT ''", skipIf: guard('probe') }] },
+      ]);
+      expect(report.applied).toEqual(['9901_test_guard_existing', '9902_test_guard_new']);
+      expect(await store.query(guard('probe'))).toHaveLength(1);
     });
 
     it('stores every field exactly and reads it back, 64-bit IO values included', async () => {
@@ -69,8 +116,8 @@ for (const backend of backends) {
       };
       const frame = Uint8Array.from([1, 2, 3]);
       const fh = hashBytes(frame);
-      await store.insertJsonLines('records', [recordRow(base, 'tcp', fh), recordRow(wialon, 'udp', fh)].join('\n'));
-      await store.insertJsonLines('frames', frameRow(base.deviceId, 'teltonika', 'tcp', base.receivedAt, fh, frame));
+      await store.insertTsv('records', RECORD_COLUMNS, [recordTsv(base, 'tcp', fh), recordTsv(wialon, 'udp', fh)].join(''));
+      await store.insertTsv('frames', FRAME_COLUMNS, frameTsv(base.deviceId, 'teltonika', 'tcp', base.receivedAt, fh, frame));
       const rows = await store.query<RecordRow>('SELECT * FROM records FINAL ORDER BY device_id');
       expect(rows).toHaveLength(2);
       const [t, w] = rows.map(rowToRecord);
@@ -84,13 +131,31 @@ for (const backend of backends) {
     it('shows a resent record once, even when resent on another day over another transport', async () => {
       const resent = { ...base, deviceId: 'dup-1', receivedAt: base.receivedAt + 3 * 86_400_000 };
       const original = { ...base, deviceId: 'dup-1' };
-      await store.insertJsonLines('records', recordRow(original, 'tcp', 1));
-      await store.insertJsonLines('records', recordRow(resent, 'udp', 2));
-      await store.insertJsonLines('records', recordRow({ ...original, speed: 5 }, 'tcp', 1));
+      await store.insertTsv('records', RECORD_COLUMNS, recordTsv(original, 'tcp', 1));
+      await store.insertTsv('records', RECORD_COLUMNS, recordTsv(resent, 'udp', 2));
+      await store.insertTsv('records', RECORD_COLUMNS, recordTsv({ ...original, speed: 5 }, 'tcp', 1));
       const rows = await store.query<{ n: string }>("SELECT count() AS n FROM records FINAL WHERE device_id = 'dup-1'");
       expect(rows[0].n).toBe('2');
       const raw = await store.query<{ n: string }>("SELECT count() AS n FROM records WHERE device_id = 'dup-1'");
       expect(Number(raw[0].n)).toBeGreaterThanOrEqual(2);
+    });
+
+    it('reads rows stored before migration 0003 through the IO arrays', async () => {
+      await store.insert('records', [
+        { device_id: 'legacy-1', day: '2024-01-02', device_ts: 1704153600000, has_device_time: 1, protocol: 'teltonika', transport: 'tcp', received_ts: 1704153601000, latitude: 1, longitude: 2, altitude: null, speed: null, course: null, satellites: null, hdop: null, valid: 1, priority: null, event_id: null, archive: 0, io_ids: ['21', '78'], io_kinds: ['n', 'b'], io_values: ['3', '18446744073709551615'], extras: '{}', frame_hash: 1, record_hash: 2 },
+      ]);
+      const [row] = await store.query<RecordRow>("SELECT * FROM records FINAL WHERE device_id = 'legacy-1'");
+      expect(rowToRecord(row).io).toEqual([{ id: 21, value: 3 }, { id: 78, value: 18446744073709551615n }]);
+    });
+
+    it('keeps tabs, newlines and backslashes in text exactly (TabSeparated escaping)', async () => {
+      const odd: TelemetryRecord = { ...base, deviceId: 'odd\tid\\x', io: [{ id: 'a\tb', value: 'line1\nline2\r\\end' }, { id: 'nan', value: NaN }], extras: { note: 'tab\there' } };
+      await store.insertTsv('records', RECORD_COLUMNS, recordTsv(odd, 'tcp', 9));
+      const [row] = await store.query<RecordRow>("SELECT * FROM records FINAL WHERE device_id = 'odd\\tid\\\\x'");
+      const back = rowToRecord(row);
+      expect(back.deviceId).toBe(odd.deviceId);
+      expect(back.io).toEqual(odd.io);
+      expect(back.extras).toEqual(odd.extras);
     });
 
     it('reports errors as rejected promises with the SQL named', async () => {

@@ -23,6 +23,13 @@ export interface Store {
   insert(table: string, rows: readonly object[]): Promise<void>;
   /** Inserts an already serialized JSONEachRow payload (one JSON object per line); resolves once committed. */
   insertJsonLines(table: string, payload: string): Promise<void>;
+  /**
+   * Inserts an already serialized TabSeparated payload (one row per line, values escaped as
+   * ClickHouse reads them, `\N` for NULL) into `columns`, in that order; columns not named get
+   * their defaults. Resolves once committed. The ingest hot path: the text format ClickHouse
+   * parses fastest.
+   */
+  insertTsv(table: string, columns: readonly string[], payload: string | Uint8Array): Promise<void>;
   /** Liveness of the storage: a value, never a throw. */
   ping(): Promise<{ ok: true } | { ok: false; error: string }>;
   close(): Promise<void>;
@@ -32,5 +39,10 @@ export interface Store {
 export interface Migration {
   /** Sortable, unique id, e.g. '0001_records'. */
   readonly id: string;
-  readonly statements: readonly string[];
+  /**
+   * DDL, run in order. Where the statement has no IF NOT EXISTS form on every supported server
+   * (e.g. ADD COLUMN on 18.16), give it a `skipIf` SELECT: when that returns a row, the change is
+   * already there and the statement is skipped.
+   */
+  readonly statements: readonly (string | { readonly sql: string; readonly skipIf: string })[];
 }

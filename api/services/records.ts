@@ -4,7 +4,7 @@
  */
 import { sqlNumber, sqlString } from '../../store/sql.ts';
 import type { Store } from '../../store/types.ts';
-import { type RecordRow } from '../../store/records.ts';
+import { ioKind, ioText, rowIo, type RecordRow } from '../../store/records.ts';
 import { ApiError } from '../errors.ts';
 import { decodeCursor, encodeCursor, type Page } from './list.ts';
 import { LIMIT_DEFAULT } from '../schemas/common.ts';
@@ -73,7 +73,7 @@ export class RecordsService {
       priority: r.priority,
       eventId: r.event_id,
       archive: r.archive === 1,
-      io: r.io_ids.map((id, i) => ({ id, kind: r.io_kinds[i] as 'n' | 'b' | 's' | 't' | 'x', value: r.io_values[i] })),
+      io: rowIo(r).map((e) => ({ id: String(e.id), kind: ioKind(e.value), value: ioText(e.value) })),
       extras: JSON.parse(r.extras || '{}') as unknown,
       recordHash: String(r.record_hash),
       frame: frames.get(String(r.frame_hash)) ?? null,

@@ -14,9 +14,12 @@ import type { Store } from '../../store/types.ts';
 
 export function createNullStore(): Store & { readonly rows: { [table: string]: number } } {
   const rows: { [table: string]: number } = {};
-  const count = (payload: string) => {
-    let n = payload.length > 0 ? 1 : 0;
-    for (let i = payload.indexOf('\n'); i >= 0; i = payload.indexOf('\n', i + 1)) n++;
+  const count = (payload: string | Uint8Array) => {
+    // Lines, with or without a trailing newline (native indexOf on bytes: the count must not cost
+    // what a real insert would).
+    const bytes = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    let n = bytes.length > 0 && bytes[bytes.length - 1] !== 10 ? 1 : 0;
+    for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
     return n;
   };
   return {
@@ -31,6 +34,9 @@ export function createNullStore(): Store & { readonly rows: { [table: string]: n
       rows[table] = (rows[table] ?? 0) + r.length;
     },
     async insertJsonLines(table, payload) {
+      rows[table] = (rows[table] ?? 0) + count(payload);
+    },
+    async insertTsv(table, _columns, payload) {
       rows[table] = (rows[table] ?? 0) + count(payload);
     },
     async ping() {

@@ -129,13 +129,20 @@ export function flakyStore(store: Store) {
         state.failures++;
         throw new Error('injected: connection refused');
       }
+      return store.insertJsonLines(table, payload);
+    },
+    async insertTsv(table, columns, payload) {
+      if (state.failing) {
+        state.failures++;
+        throw new Error('injected: connection refused');
+      }
       if (state.lostReplies > 0 && table === 'records') {
         state.lostReplies--;
         state.failures++;
-        await store.insertJsonLines(table, payload);
+        await store.insertTsv(table, columns, payload);
         throw new Error('injected: connection reset after the insert');
       }
-      return store.insertJsonLines(table, payload);
+      return store.insertTsv(table, columns, payload);
     },
   };
   return { store: wrapped, state };
