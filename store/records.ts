@@ -246,8 +246,7 @@ export function writeFrameTsv(w: TsvWriter, deviceId: string, protocol: Protocol
   w.tab();
   w.integer(receivedAt);
   w.tab();
-  w.ensure(bytes.length * 2 + 1);
-  w.len += w.buf.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'), w.len, 'latin1');
+  w.hex(bytes);
   w.newline();
 }
 

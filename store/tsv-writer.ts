@@ -13,6 +13,7 @@ const LF = 10;
 const CR = 13;
 const BACKSLASH = 92;
 const QUOTE = 34;
+const HEX = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 export class TsvWriter {
   buf: Buffer;
@@ -113,10 +114,58 @@ export class TsvWriter {
     this.len = o;
   }
 
-  /** A finite number in the shortest form JavaScript prints (integers by a digit loop, no string). */
+  /**
+   * A finite number, exactly: integers by a digit loop; decimals with up to 7 fraction digits (GPS
+   * coordinates are n / 1e7, speeds and HDOP a digit or two) as the integer n = v × 10^k with the
+   * point put back — the text "n·10^-k" reads back as the double nearest to it, which is n / 10^k
+   * (correctly rounded division) and that is v, as checked. Anything else as JavaScript prints it.
+   */
   number(v: number): void {
-    if (Number.isSafeInteger(v)) this.integer(v);
-    else this.ascii(String(v));
+    if (Number.isSafeInteger(v)) return this.integer(v);
+    for (let k = 1, scale = 10; k <= 7; k++, scale *= 10) {
+      const n = Math.round(v * scale);
+      if (n / scale === v && Number.isSafeInteger(n)) return this.fixed(n, k);
+    }
+    this.ascii(String(v));
+  }
+
+  /** n × 10^-k for a safe integer n that is not a multiple of 10^k. */
+  private fixed(n: number, k: number): void {
+    this.ensure(20 + k);
+    const buf = this.buf;
+    if (n < 0) {
+      buf[this.len++] = 45; // '-'
+      n = -n;
+    }
+    const d = this.digits;
+    let count = 0;
+    while (n > 0 || count <= k) {
+      const q = Math.floor(n / 10);
+      d[count++] = 48 + (n - q * 10);
+      n = q;
+    }
+    // d holds the digits least significant first, at least k + 1 of them (a leading 0 if needed).
+    let last = 0;
+    while (last < k && d[last] === 48) last++; // trailing fraction zeros are not written
+    let o = this.len;
+    for (let i = count - 1; i >= k; i--) buf[o++] = d[i];
+    buf[o++] = 46; // '.'
+    for (let i = k - 1; i >= last; i--) buf[o++] = d[i];
+    this.len = o;
+  }
+
+  /** Bytes as lowercase hex, without an intermediate string. */
+  hex(bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.ensure(n * 2);
+    const buf = this.buf;
+    let o = this.len;
+    for (let i = 0; i < n; i++) {
+      const b = bytes[i];
+      buf[o++] = HEX[b >> 4];
+      buf[o++] = HEX[b & 15];
+    }
+    this.len = o;
   }
 
   /** A safe integer. */
