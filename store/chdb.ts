@@ -1,7 +1,13 @@
 /**
  * Embedded backend: chDB (ClickHouse in-process). The default, so `npm start` needs no server.
- * libchdb binds one data directory per process: this module keeps one session per process and
- * refuses a second, different path instead of silently closing the first.
+ * libchdb binds one data directory per process: this module keeps one set of sessions per process
+ * and refuses a second, different path instead of silently closing the first.
+ *
+ * A chDB session runs one statement at a time: an INSERT issued while a slow SELECT (an API read,
+ * a presence flush) runs waits for it. So queries and commands share one session, and the
+ * TabSeparated inserts of the ingest path get sessions of their own on the same data directory
+ * (`INSERT_SESSIONS`, the least busy one is used): a device's ack never waits behind a report, and
+ * the records and frames inserts of a batch run side by side.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -15,7 +21,15 @@ export interface ChdbOptions {
   readonly database: string;
 }
 
-let open: { path: string; database: string; session: Session; users: number } | null = null;
+/** Sessions reserved for `insertTsv` (records and frames of a batch in parallel). */
+const INSERT_SESSIONS = 2;
+
+interface Inserter {
+  readonly session: Session;
+  busy: number;
+}
+
+let open: { path: string; database: string; session: Session; inserters: Inserter[]; users: number } | null = null;
 
 export async function openChdbStore(options: ChdbOptions): Promise<Store> {
   const path = resolve(options.path);
@@ -25,8 +39,11 @@ export async function openChdbStore(options: ChdbOptions): Promise<Store> {
   }
   if (!open) {
     mkdirSync(path, { recursive: true });
-    open = { path, database, session: new Session(path), users: 0 };
+    const session = new Session(path);
+    const inserters = Array.from({ length: INSERT_SESSIONS }, () => ({ session: new Session(path), busy: 0 }));
+    open = { path, database, session, inserters, users: 0 };
   }
+  const inserters = open.inserters;
   open.users++;
   const session = open.session;
   let closed = false;
@@ -74,10 +91,15 @@ export async function openChdbStore(options: ChdbOptions): Promise<Store> {
     async insertTsv(table, columns, payload) {
       if (closed) throw new Error('store is closed');
       if (payload.length === 0) return;
+      let inserter = inserters[0];
+      for (const i of inserters) if (i.busy < inserter.busy) inserter = i;
+      inserter.busy++;
       try {
-        await session.insert({ table: qualify(table), columns: columns.map(sqlIdent), values: typeof payload === 'string' ? Buffer.from(payload) : payload, format: 'TSV' });
+        await inserter.session.insert({ table: qualify(table), columns: columns.map(sqlIdent), values: typeof payload === 'string' ? Buffer.from(payload) : payload, format: 'TSV' });
       } catch (err) {
         throw storeError(err, `INSERT INTO ${table}`);
+      } finally {
+        inserter.busy--;
       }
     },
     async ping() {
@@ -92,6 +114,7 @@ export async function openChdbStore(options: ChdbOptions): Promise<Store> {
       if (closed) return;
       closed = true;
       if (open && --open.users === 0) {
+        for (const i of open.inserters) i.session.close();
         open.session.close();
         open = null;
       }
