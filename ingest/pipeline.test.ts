@@ -83,6 +83,21 @@ describe('Pipeline', () => {
     await p.close();
   });
 
+  it('commits a batch of batchEagerRecords at once while a slot is free, without waiting out the delay', async () => {
+    const f = flaky(store);
+    const p = new Pipeline(f.store, null, null, { batchRecords: 10_000, batchEagerRecords: 50, batchDelayMs: 60_000, maxInFlightBatches: 1 }, quiet);
+    // 50 records: eager. The next 30 arrive while that insert runs: they wait for the timer (60 s) …
+    const first = p.submit(unit('p-eager', 0, 50));
+    const small = p.submit(unit('p-eager', 100, 30));
+    await first;
+    expect(await count(store, 'p-eager')).toBe(50);
+    // … until the batch they are in reaches 50 too: then it goes as soon as the slot is free.
+    await Promise.all([small, p.submit(unit('p-eager', 200, 20))]);
+    expect(await count(store, 'p-eager')).toBe(100);
+    expect(f.state.inserts).toBe(2 * 2);
+    await p.close();
+  });
+
   it('retries a failed insert and then acks; nothing is stored twice', async () => {
     const f = flaky(store);
     f.state.failures = 3;

@@ -4,7 +4,10 @@
  * Sessions `submit()` what one frame carried (its records and the raw frame); the promise settles
  * only when the batch holding it is committed to ClickHouse (resolve → the session may ack) or
  * has definitely failed (reject → the session must not ack; the device keeps the data and
- * resends). Batches are cut at `batchRecords` rows or `batchDelayMs` after their first unit.
+ * resends). Batches are cut at `batchRecords` rows or `batchDelayMs` after their first unit — or
+ * at once, while an insert slot is free, when they already hold `batchEagerRecords` (a batch that
+ * size is an efficient insert; waiting out the delay would only add ack latency and, for a device
+ * that pipelines, cap its throughput at one batch per delay).
  *
  * While every insert slot is busy, the due batch keeps growing (group commit), so a slow store
  * gets fewer, larger inserts. Inserts are idempotent (ReplacingMergeTree keyed by content), so a failed batch is retried
@@ -41,6 +44,7 @@ export interface RecordSink {
 export interface PipelineOptions {
   readonly batchRecords: number;
   readonly batchDelayMs: number;
+  readonly batchEagerRecords: number;
   readonly maxQueuedRecords: number;
   readonly maxInFlightBatches: number;
   readonly commitTimeoutMs: number;
@@ -51,6 +55,7 @@ export interface PipelineOptions {
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   batchRecords: 20_000,
   batchDelayMs: 50,
+  batchEagerRecords: 1_000,
   maxQueuedRecords: 200_000,
   maxInFlightBatches: 2,
   commitTimeoutMs: 15_000,
@@ -149,7 +154,7 @@ export class Pipeline extends EventEmitter {
       b.units++;
       this.queued += unit.records.length;
       this.metrics?.queuedRecords.set(this.queued);
-      if (b.records.length >= this.options.batchRecords) this.markDue();
+      if (b.records.length >= this.options.batchRecords || (b.records.length >= this.options.batchEagerRecords && this.inFlight < this.options.maxInFlightBatches)) this.markDue();
       else if (!this.timer && !this.due) this.timer = setTimeout(() => this.markDue(), this.options.batchDelayMs);
     });
   }
@@ -189,7 +194,8 @@ export class Pipeline extends EventEmitter {
       this.inFlight++;
       void this.commit(batch).finally(() => {
         this.inFlight--;
-        if (this.current.units > 0 && !this.due && !this.timer) this.timer = setTimeout(() => this.markDue(), this.options.batchDelayMs);
+        if (this.current.records.length >= this.options.batchEagerRecords) this.markDue();
+        else if (this.current.units > 0 && !this.due && !this.timer) this.timer = setTimeout(() => this.markDue(), this.options.batchDelayMs);
         this.pump();
         if (this.inFlight === 0 && this.current.units === 0) {
           for (const w of this.idleWaiters.splice(0)) w();
