@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { RecordSink } from '../ingest/pipeline.ts';
 import type { TelemetryRecord } from '../protocols/record.ts';
 import { PresenceEngine } from '../rating/engine.ts';
-import { CachedPresenceStorage } from '../rating/presence-cache.ts';
+import { CachedPresenceStorage, type PresenceCacheOptions } from '../rating/presence-cache.ts';
 import { ClickHousePresenceStorage } from '../rating/presence-store.ts';
 import { engineSink } from '../rating/sink.ts';
 import type { Store } from '../store/types.ts';
@@ -20,6 +20,8 @@ export interface LiveOptions {
   readonly flushMs: number;
   /** How often the fleet tracker merges other instances' sightings from ClickHouse (ms). Default 10 000. */
   readonly fleetRefreshMs?: number;
+  /** The live presence read cache: refresh age (other instances' writes; default 60 000 ms), bound, clock. */
+  readonly presenceCache?: Pick<PresenceCacheOptions, 'refreshAfterMs' | 'maxDeviceDays' | 'now'>;
 }
 
 export interface Live {
@@ -34,7 +36,10 @@ export interface Live {
 
 export function createLive(store: Store, options: LiveOptions): Live {
   const onError = (err: unknown) => options.log.error({ err }, 'rating engine flush failed; will retry');
-  const presenceCache = new CachedPresenceStorage(new ClickHousePresenceStorage(store, { cacheDeviceDays: 0 }), { onError: (err) => options.log.warn({ err }, 'presence cache refresh failed') });
+  const presenceCache = new CachedPresenceStorage(new ClickHousePresenceStorage(store, { cacheDeviceDays: 0 }), {
+    ...options.presenceCache,
+    onError: (err) => options.log.warn({ err }, 'presence cache refresh failed'),
+  });
   const engine = new PresenceEngine({ storage: presenceCache });
   const fleet = new FleetTracker(store, { refreshMs: options.fleetRefreshMs, log: options.log });
   const toEngine = engineSink(engine, onError);

@@ -10,15 +10,12 @@
 import pino from 'pino';
 import { ClickHousePresenceStorage } from '../rating/presence-store.ts';
 import { storageSource } from '../rating/presence-storage.ts';
-import type { RawPresenceRow } from '../rating/presence.ts';
 import { type Period, monthPeriod } from '../rating/calendar.ts';
 import { RatingError } from '../rating/errors.ts';
 import type { PresenceDifference } from '../rating/reconcile.ts';
-import { type ReconcileReport, type ReconcileScope, RatingService } from '../rating/service.ts';
+import { type ReconcileReport, type ReconcileScope, RatingService, type StoredReconcile } from '../rating/service.ts';
 import type { AdjustmentLine } from '../rating/statement.ts';
-import { dayToIso, isoToDay } from '../rating/time.ts';
-import { sqlDate, sqlStringList } from '../store/sql.ts';
-import type { Store } from '../store/types.ts';
+import { dayToIso } from '../rating/time.ts';
 import { ConfigError, configHelp } from './config.ts';
 import { loadConfig, openAndMigrate, splitArgs } from './runtime.ts';
 
@@ -38,34 +35,8 @@ Exit code: 0 zero differences, 1 differences found, 2 bad usage.
 Storage options (as for every command):
 ${configHelp()}`;
 
-/** Devices per raw-record query; each query also covers one partition day, so results stay small. */
-const DEVICES_PER_QUERY = 200;
 /** Minutes listed per difference in the text report (--json lists all). */
 const MINUTES_SHOWN = 12;
-
-/** Raw rows for one set of devices and one partition day: what `reconcile` needs of each record. */
-export function rawRecordsSql(deviceIds: readonly string[], day: string, nextDay: string): string {
-  return (
-    `SELECT device_id, toString(device_ts) AS device_ts, has_device_time, toString(received_ts) AS received_ts FROM records FINAL ` +
-    `WHERE device_id IN ${sqlStringList(deviceIds)} AND day >= ${sqlDate(day)} AND day < ${sqlDate(nextDay)}`
-  );
-}
-
-/** Streams the scope's raw rows: device chunks × partition days, one bounded query at a time. */
-async function* rawRows(store: Store, scope: ReconcileScope, counter: { rows: number }): AsyncGenerator<RawPresenceRow> {
-  const from = isoToDay(scope.rowsFrom);
-  const to = isoToDay(scope.rowsTo);
-  for (let i = 0; i < scope.deviceIds.length; i += DEVICES_PER_QUERY) {
-    const chunk = scope.deviceIds.slice(i, i + DEVICES_PER_QUERY);
-    for (let day = from; day < to; day++) {
-      const rows = await store.query<{ device_id: string; device_ts: string; has_device_time: number | string; received_ts: string }>(rawRecordsSql(chunk, dayToIso(day), dayToIso(day + 1)));
-      counter.rows += rows.length;
-      for (const r of rows) {
-        yield { deviceId: r.device_id, deviceTime: Number(r.has_device_time) === 1 ? Number(r.device_ts) : null, receivedAt: Number(r.received_ts) };
-      }
-    }
-  }
-}
 
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -136,19 +107,18 @@ export async function run(args: string[]): Promise<number> {
   try {
     // Persisted presence only, read past any cache: this is the check of what storage holds.
     const service = new RatingService({ store, presence: storageSource(new ClickHousePresenceStorage(store, { cacheDeviceDays: 0 })) });
-    let scope: ReconcileScope;
+    let result: StoredReconcile;
     try {
-      scope = await service.reconcileScope(accountId, period);
+      result = await service.reconcileStored(accountId, period);
     } catch (err) {
       if (err instanceof RatingError && err.code === 'FM_RATING_UNKNOWN_ACCOUNT') return usageError(err.message);
       throw err;
     }
-    const counter = { rows: 0 };
-    const report = await service.reconcile(accountId, period, rawRows(store, scope, counter));
+    const { report, scope, rawRecords } = result;
     if (flags.json !== undefined && flags.json !== 'false') {
-      process.stdout.write(JSON.stringify({ ...report, rawRecords: counter.rows, scope }) + '\n');
+      process.stdout.write(JSON.stringify({ ...report, rawRecords, scope }) + '\n');
     } else {
-      process.stdout.write(renderReport(report, scope, counter.rows));
+      process.stdout.write(renderReport(report, scope, rawRecords));
     }
     return report.ok ? 0 : 1;
   } finally {

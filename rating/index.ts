@@ -8,7 +8,10 @@
  * API / CLI:   const rating = new RatingService({ store, presence: engine });
  *              rating.usage(accountId, period), rating.statement(accountId, period),
  *              rating.close(accountId, period), rating.billingRun(period),
- *              rating.reconcileScope(...) + rating.reconcile(accountId, period, rows).
+ *              rating.reconcileStored(accountId, period) (raw records from ClickHouse; or
+ *              rating.reconcile(accountId, period, rows) with rows of your own).
+ *              Live reads may lag other instances (read cache); close, billingRun and
+ *              reconcile read presence exactly (`{ exact: true }`, docs/rating.md §14).
  * Migrations:  ratingMigrations (store/migrate.ts runs them).
  */
 export { RATING_ERROR_CODES, RatingError, type RatingErrorCode } from './errors.ts';
@@ -37,6 +40,6 @@ export { type AdjustmentLine, STATEMENT_FORMAT, type StatementDoc, type Statemen
 export { adjustmentsFor } from './adjustments.ts';
 export { RatingConfigStore } from './config-store.ts';
 export { type ClosedStatement, StatementStore } from './statement-store.ts';
-export { type PresenceDifference, comparePresence, recomputePresence } from './reconcile.ts';
-export { type ReconcileReport, type ReconcileScope, RatingService, type RatingServiceOptions, type StatementResult, type UsageReport } from './service.ts';
+export { type PresenceDifference, comparePresence, rawRecordsSql, recomputePresence, storedRawRows } from './reconcile.ts';
+export { type ReconcileReport, type ReconcileScope, RatingService, type StoredReconcile, type RatingServiceOptions, type StatementResult, type UsageReport } from './service.ts';
 export { deviceIdOf, presenceRows, prng, recordBatches, syntheticFleet, syntheticTariffs, workdayBits } from './synthetic.ts';

@@ -58,6 +58,16 @@ describe('CachedPresenceStorage', () => {
     expect(minutes(await cache.loadRange(['a'], 10, 11), 'a', 10)).toBe(1);
   });
 
+  it('exact reads go to storage: another writer\'s bits at once, whatever the cache holds', async () => {
+    const inner = new CountingStorage();
+    const cache = new CachedPresenceStorage(inner, { refreshAfterMs: 60_000, now: () => 0 });
+    await cache.loadRange(['a'], 10, 11);
+    await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([9, 10]) }]); // another instance
+    expect(minutes(await cache.loadRange(['a'], 10, 11), 'a', 10)).toBe(0); // live: within its freshness
+    expect(minutes(await cache.loadRange(['a'], 10, 11, { exact: true }), 'a', 10)).toBe(2);
+    expect(inner.rangeQueries).toBe(2);
+  });
+
   it('evicts least recently used devices beyond the bound', async () => {
     const inner = new CountingStorage();
     const cache = new CachedPresenceStorage(inner, { maxDeviceDays: 10 });
@@ -87,5 +97,22 @@ describe('CachedPresenceStorage versions', () => {
     await cache.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([2]) }]);
     expect(cache.version('a')).toBeGreaterThan(v);
     expect(cache.unchangedSinceRead('a')).toBe(-1);
+  });
+
+  it('asking the version of a stale entry refreshes it: results cached by version catch up with other writers', async () => {
+    let now = 0;
+    const inner = new MemoryPresenceStorage();
+    const cache = new CachedPresenceStorage(inner, { refreshAfterMs: 1000, now: () => now });
+    await cache.loadRange(['a'], 10, 11);
+    const v = cache.version('a');
+    await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([3]) }]); // another instance
+    expect(cache.version('a')).toBe(v); // fresh entry: no query
+    await new Promise((r) => setTimeout(r, 10));
+    expect(cache.version('a')).toBe(v);
+    now = 2000;
+    expect(cache.version('a')).toBe(v); // stale: still this version, refreshed in the background
+    await new Promise((r) => setTimeout(r, 10));
+    expect(cache.version('a')).toBeGreaterThan(v);
+    expect(minutes(await cache.loadRange(['a'], 10, 11), 'a', 10)).toBe(1);
   });
 });

@@ -9,7 +9,8 @@
  * yet. Bits written by *other* instances arrive when an entry is refreshed: entries older than
  * `refreshAfterMs` are still served, and re-read in the background (stale-while-revalidate), so
  * cross-instance freshness is their flush interval plus `refreshAfterMs`. Refreshes OR into the
- * entry (never replace it), so a refresh racing a save cannot lose a bit.
+ * entry (never replace it), so a refresh racing a save cannot lose a bit. That lag is fine for
+ * live figures and wrong for money: exact reads (`{ exact: true }`) bypass the cache.
  *
  * Cold misses arriving in the same tick for the same day range are fetched in one query.
  * Bounded: at most `maxDeviceDays` cached device-days, least recently used devices evicted first.
@@ -90,9 +91,17 @@ export class CachedPresenceStorage implements PresenceStorage {
     this.onError = options.onError ?? (() => undefined);
   }
 
-  /** Changes whenever the cached presence of the device may have changed; -1 when not cached. */
+  /**
+   * Changes whenever the cached presence of the device may have changed; -1 when not cached.
+   * Asking it counts as a read for freshness: an entry older than `refreshAfterMs` is re-read in
+   * the background, so results cached by version (usage answers) catch up with other instances'
+   * writes as reads of the presence itself would.
+   */
   version(deviceId: string): number {
-    return this.entries.get(deviceId)?.version ?? -1;
+    const e = this.entries.get(deviceId);
+    if (e === undefined) return -1;
+    if (!e.refreshing && this.now() - e.loadedAt > this.refreshAfterMs) this.refreshLater(deviceId, e);
+    return e.version;
   }
 
   /**
@@ -116,9 +125,13 @@ export class CachedPresenceStorage implements PresenceStorage {
     return set;
   }
 
-  /** `{ cache: false }` (billing runs reading every device once) goes straight to the inner storage. */
+  /**
+   * Live reads are answered from the cache (possibly lagging other instances by `refreshAfterMs`).
+   * Exact reads (`{ exact: true }`: money) and `{ cache: false }` (billing runs reading every device
+   * once) go straight to the inner storage.
+   */
   async loadRange(deviceIds: readonly string[], fromDay: number, toDay: number, options?: LoadOptions): Promise<PresenceSet> {
-    if (options?.cache === false) return this.inner.loadRange(deviceIds, fromDay, toDay, options);
+    if (options?.exact === true || options?.cache === false) return this.inner.loadRange(deviceIds, fromDay, toDay, options);
     const out = new PresenceSet();
     if (toDay <= fromDay) return out;
     const now = this.now();

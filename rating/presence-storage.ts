@@ -22,8 +22,16 @@ export interface PresenceRowIn {
 
 export interface LoadOptions {
   /**
-   * false: read storage in full, past any read cache (billing runs that read every device once,
-   * audits). Default true. Either way the result is the same; only the cost differs.
+   * true: an exact read — the answer holds every row committed to storage before the call, by any
+   * writer (another gateway instance, a late upload), so no cache that can lag may answer it
+   * (`CachedPresenceStorage` reads through). Everything that fixes money reads this way: closing a
+   * period, billing runs, reconcile (`RatingService`). Default false: a live read, which may lag
+   * other writers by the documented freshness of the cache in front of the storage, if any.
+   */
+  readonly exact?: boolean;
+  /**
+   * false: do not consult or fill any read cache (billing runs that read every device once): only
+   * the cost differs, and the read is exact. Default true.
    */
   readonly cache?: boolean;
 }

@@ -16,7 +16,8 @@
  * bits with a new fingerprint. Background merges change fingerprints without changing presence:
  * that costs a re-read, never a wrong answer. Hits are handed out as shared, frozen day presences
  * (copy-on-write in `PresenceSet`), so callers that add to a result (the engine's unflushed minutes)
- * never change the cache. Billing runs and reconcile read past it (`{ cache: false }`, `cacheDeviceDays: 0`).
+ * never change the cache. The cache is exact, so exact reads (`{ exact: true }`) may use it; billing
+ * runs that read every device once and reconcile read past it (`{ cache: false }`, `cacheDeviceDays: 0`).
  */
 import { randomInt } from 'node:crypto';
 import { sqlDate, sqlNumber, sqlStringList } from '../store/sql.ts';

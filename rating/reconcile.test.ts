@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PresenceEngine } from './engine.ts';
 import { MemoryPresenceStorage } from './presence-storage.ts';
-import { comparePresence, recomputePresence } from './reconcile.ts';
+import { comparePresence, rawRecordsSql, recomputePresence, storedRawRows } from './reconcile.ts';
+import type { Store } from '../store/types.ts';
 
 const DAY = 19875; // 2024-06-01
 const T0 = DAY * 86_400_000;
@@ -37,5 +38,30 @@ describe('reconcile presence', () => {
       { deviceId: 'a', day: '2024-06-01', kind: 'fallback', missingInPersisted: [5], extraInPersisted: [] },
       { deviceId: 'b', day: '2024-06-01', kind: 'device-time', missingInPersisted: [], extraInPersisted: [10] },
     ]);
+  });
+});
+
+describe('reconcile raw records from the store', () => {
+  it('one partition day per query with FINAL, escaped', () => {
+    expect(rawRecordsSql(['a', "b'c"], '2024-02-29', '2024-03-01')).toBe(
+      "SELECT device_id, toString(device_ts) AS device_ts, has_device_time, toString(received_ts) AS received_ts FROM records FINAL WHERE device_id IN ('a', 'b\\'c') AND day >= toDate('2024-02-29') AND day < toDate('2024-03-01')",
+    );
+  });
+
+  it('streams device chunks × partition days, counting rows; no device time gives null', async () => {
+    const queries: string[] = [];
+    const store = {
+      async query(sql: string) {
+        queries.push(sql);
+        return sql.includes("day >= toDate('2024-03-01')") && sql.includes('d199') ? [{ device_id: 'd7', device_ts: '1709251200000', has_device_time: 0, received_ts: '1709251201000' }] : [];
+      },
+    } as unknown as Store;
+    const deviceIds = Array.from({ length: 201 }, (_, i) => `d${i}`);
+    const counter = { rows: 0 };
+    const rows = [];
+    for await (const r of storedRawRows(store, { deviceIds, rowsFrom: '2024-02-29', rowsTo: '2024-03-02' }, counter)) rows.push(r);
+    expect(queries).toHaveLength(2 * 2); // (200 + 1 devices) × (Feb 29, Mar 1)
+    expect(rows).toEqual([{ deviceId: 'd7', deviceTime: null, receivedAt: 1709251201000 }]);
+    expect(counter.rows).toBe(1);
   });
 });

@@ -8,11 +8,17 @@
  * time and receive time straddle midnight are included; only [fromDay, toDay) is compared.
  * Fallback minutes (implausible device times) come from receive times: to reproduce them exactly
  * the rows must include every received copy of such records.
+ *
+ * `storedRawRows` streams those rows from the `records` table (FINAL), one bounded query at a
+ * time; `RatingService.reconcileStored` runs the whole check on them. That is the one reconcile
+ * both `fleetmeter reconcile` and `POST /v1/accounts/{id}/reconcile` call.
  */
+import { sqlDate, sqlStringList } from '../store/sql.ts';
+import type { Store } from '../store/types.ts';
 import { type DayBits, equalBits, minutesOnlyIn, newDayBits } from './minute-bitmap.ts';
 import { DEFAULT_PLAUSIBILITY, type PlausibilityRule } from './plausibility.ts';
 import { PRESENCE_KINDS, type PresenceKind, PresenceSet, type RawPresenceRow } from './presence.ts';
-import { dayToIso } from './time.ts';
+import { dayToIso, isoToDay } from './time.ts';
 
 export interface PresenceDifference {
   readonly deviceId: string;
@@ -68,4 +74,41 @@ export function comparePresence(recomputed: PresenceSet, persisted: PresenceSet,
     }
   }
   return out;
+}
+
+/** Devices per raw-record query; each query also covers one partition day, so results stay small. */
+export const RAW_DEVICES_PER_QUERY = 200;
+
+/** Raw rows for a set of devices and one partition day (`records.day` in [day, nextDay)): what reconcile needs of each record. */
+export function rawRecordsSql(deviceIds: readonly string[], day: string, nextDay: string): string {
+  return (
+    `SELECT device_id, toString(device_ts) AS device_ts, has_device_time, toString(received_ts) AS received_ts FROM records FINAL ` +
+    `WHERE device_id IN ${sqlStringList(deviceIds)} AND day >= ${sqlDate(day)} AND day < ${sqlDate(nextDay)}`
+  );
+}
+
+/** Which stored records to read: these devices, partition days [rowsFrom, rowsTo) (`RatingService.reconcileScope`). */
+export interface RawRecordScope {
+  readonly deviceIds: readonly string[];
+  readonly rowsFrom: string;
+  readonly rowsTo: string;
+}
+
+/**
+ * Streams the scope's stored records (`records FINAL`: resends collapsed) as raw presence rows:
+ * device chunks × partition days, one bounded query at a time. `counter.rows` counts rows read.
+ */
+export async function* storedRawRows(store: Store, scope: RawRecordScope, counter: { rows: number }): AsyncGenerator<RawPresenceRow> {
+  const from = isoToDay(scope.rowsFrom);
+  const to = isoToDay(scope.rowsTo);
+  for (let i = 0; i < scope.deviceIds.length; i += RAW_DEVICES_PER_QUERY) {
+    const chunk = scope.deviceIds.slice(i, i + RAW_DEVICES_PER_QUERY);
+    for (let day = from; day < to; day++) {
+      const rows = await store.query<{ device_id: string; device_ts: string; has_device_time: number | string; received_ts: string }>(rawRecordsSql(chunk, dayToIso(day), dayToIso(day + 1)));
+      counter.rows += rows.length;
+      for (const r of rows) {
+        yield { deviceId: r.device_id, deviceTime: Number(r.has_device_time) === 1 ? Number(r.device_ts) : null, receivedAt: Number(r.received_ts) };
+      }
+    }
+  }
 }

@@ -3,6 +3,11 @@
  * statements from ClickHouse, presence from a `PresenceSource` (the engine, for live figures that
  * include not-yet-flushed minutes; or storage alone), and produces live usage, draft and closed
  * statements. All rating math is in the pure modules it calls.
+ *
+ * Two kinds of presence read. Live (usage, drafts) may be answered by a read cache that lags
+ * other instances' writes by its documented freshness. Money — closing a period (and the
+ * adjustments it freezes), billing runs, reconcile — reads exactly (`{ exact: true }`: every row
+ * committed to ClickHouse before the call, plus the engine's unflushed minutes), through `exact`.
  */
 import type { Store } from '../store/types.ts';
 import { adjustmentsFor } from './adjustments.ts';
@@ -17,7 +22,7 @@ import { DEFAULT_PLAUSIBILITY, type PlausibilityRule } from './plausibility.ts';
 import { type LoadOptions, type PresenceSource, storageSource } from './presence-storage.ts';
 import { ClickHousePresenceStorage } from './presence-store.ts';
 import type { RawPresenceRow } from './presence.ts';
-import { type PresenceDifference, comparePresence, recomputePresence } from './reconcile.ts';
+import { type PresenceDifference, comparePresence, recomputePresence, storedRawRows } from './reconcile.ts';
 import { type AdjustmentLine, type StatementDoc, rateStatement, statementHash, statementJson, withAdjustments } from './statement.ts';
 import { type ClosedStatement, StatementStore } from './statement-store.ts';
 import type { TariffVersion } from './tariff.ts';
@@ -61,6 +66,13 @@ export interface ReconcileReport {
   readonly ok: boolean;
 }
 
+/** `reconcileStored`: the report, the scope it covered, and how many stored records it read. */
+export interface StoredReconcile {
+  readonly report: ReconcileReport;
+  readonly scope: ReconcileScope;
+  readonly rawRecords: number;
+}
+
 export interface StatementResult {
   readonly status: 'draft' | 'closed';
   /** Canonical JSON: serve these bytes as they are. */
@@ -85,10 +97,13 @@ export interface UsageReport {
 }
 
 export class RatingService {
+  private readonly store: Store;
   readonly config: RatingConfigStore;
   readonly statements: StatementStore;
   readonly policy: ImplausibleTimePolicy;
   private readonly presence: PresenceSource;
+  /** The same presence, read exactly (past any cache that can lag): every read that fixes money. */
+  private readonly exact: PresenceSource;
   /** Persisted presence only (what reconcile checks). */
   readonly persisted: PresenceSource;
   private readonly rule: PlausibilityRule;
@@ -96,10 +111,12 @@ export class RatingService {
   private readonly now: () => number;
 
   constructor(options: RatingServiceOptions) {
+    this.store = options.store;
     this.config = new RatingConfigStore(options.store);
     this.statements = new StatementStore(options.store);
-    this.presence = options.presence;
-    // Uncached: reconcile checks storage itself, and must not share a read path it is checking.
+    const presence = (this.presence = options.presence);
+    this.exact = { load: (ids, from, to, o) => presence.load(ids, from, to, { ...o, exact: true }) };
+    // Uncached (exact): reconcile checks storage itself, and must not share a read path it is checking.
     this.persisted = storageSource(new ClickHousePresenceStorage(options.store, { cacheDeviceDays: 0 }));
     this.rule = options.plausibility ?? DEFAULT_PLAUSIBILITY;
     this.policy = options.policy ?? DEFAULT_IMPLAUSIBLE_TIME_POLICY;
@@ -177,13 +194,18 @@ export class RatingService {
    * adjustments for late changes to closed periods.
    */
   async statement(accountId: string, period: Period): Promise<StatementResult> {
+    return this.statementFrom(accountId, period, this.presence);
+  }
+
+  /** `statement` reading presence from `source` (live, or `exact` for a billing run). */
+  private async statementFrom(accountId: string, period: Period, source: PresenceSource): Promise<StatementResult> {
     assertPeriod(period);
     const closed = (await this.statements.listClosed([accountId])).get(accountId) ?? [];
     const frozen = closed.find((c) => c.period.from === period.from && c.period.to === period.to);
     if (frozen) return { status: 'closed', json: frozen.json, hash: frozen.hash, doc: frozen.doc };
     const config = await this.loadConfig([accountId]);
-    const draft = await this.rate(config, accountId, period);
-    const adjustments = await this.adjustments(config, accountId, period, closed);
+    const draft = await this.rate(config, accountId, period, source);
+    const adjustments = await this.adjustments(config, accountId, period, closed, source);
     const doc = withAdjustments(draft, adjustments);
     const json = statementJson(doc);
     return { status: 'draft', json, hash: statementHash(json), doc };
@@ -220,7 +242,7 @@ export class RatingService {
     if (last !== undefined && last.period.to !== period.from) {
       throw ratingError('FM_RATING_CLOSE_OUT_OF_ORDER', `the next period to close for ${accountId} starts ${last.period.to}, not ${period.from}`);
     }
-    const draft = withAdjustments(await this.rate(config, accountId, period), await this.adjustments(config, accountId, period, closed));
+    const draft = withAdjustments(await this.rate(config, accountId, period, this.exact), await this.adjustments(config, accountId, period, closed, this.exact));
     const doc: StatementDoc = { ...draft, status: 'closed', closedAt: new Date(now).toISOString() };
     const json = statementJson(doc);
     const hash = statementHash(json);
@@ -231,7 +253,8 @@ export class RatingService {
   /**
    * Draft statements for many accounts (a billing run): configuration loaded once, presence in one
    * read per chunk of accounts, so memory stays bounded by `chunkSize`. Accounts with closed
-   * periods take the single-account path (closed snapshots, adjustments).
+   * periods take the single-account path (closed snapshots, adjustments). Presence is read exactly:
+   * a billing run is what gets invoiced.
    */
   async *billingRun(period: Period, accountIds?: readonly string[], chunkSize = 500): AsyncGenerator<StatementResult> {
     assertPeriod(period);
@@ -242,8 +265,8 @@ export class RatingService {
       const closed = await this.statements.listClosed(chunk);
       const simple = chunk.filter((id) => !closed.has(id));
       const plans = simple.map((id) => buildPlan(config, id, period));
-      // Every device is read once: past the read cache, which would only churn.
-      const presence = await this.presenceFor(plans, this.presence, { cache: false });
+      // Every device is read once, exactly: past the read cache, which would only churn.
+      const presence = await this.presenceFor(plans, this.exact, { cache: false });
       const view = presence.view(this.policy);
       const results = new Map<string, StatementResult>();
       for (const plan of plans) {
@@ -251,7 +274,7 @@ export class RatingService {
         const json = statementJson(doc);
         results.set(plan.account.id, { status: 'draft', json, hash: statementHash(json), doc });
       }
-      for (const id of chunk) yield results.get(id) ?? (await this.statement(id, period));
+      for (const id of chunk) yield results.get(id) ?? (await this.statementFrom(id, period, this.exact));
     }
   }
 
@@ -261,6 +284,17 @@ export class RatingService {
     const plan = buildPlan(await this.loadConfig([accountId]), accountId, period);
     const { fromDay, toDay } = utcDaysOf(plan.bounds[0], plan.bounds[plan.bounds.length - 1]);
     return { deviceIds: [...plan.members.keys()].sort(), fromDay, toDay, rowsFrom: dayToIso(fromDay - 1), rowsTo: dayToIso(toDay + 1) };
+  }
+
+  /**
+   * Reconcile against the records stored in ClickHouse (`records FINAL`, streamed a bounded query
+   * at a time: `storedRawRows`). What `fleetmeter reconcile` and the API's reconcile run.
+   */
+  async reconcileStored(accountId: string, period: Period): Promise<StoredReconcile> {
+    const scope = await this.reconcileScope(accountId, period);
+    const counter = { rows: 0 };
+    const report = await this.reconcile(accountId, period, storedRawRows(this.store, scope, counter));
+    return { report, scope, rawRecords: counter.rows };
   }
 
   /** Recomputes the period from raw records (see `reconcileScope`) and reports every difference. */

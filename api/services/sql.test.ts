@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditWhere } from './audit.ts';
 import { deviceLastSql } from './fleet.ts';
-import { reconcileRowsSql } from './reconcile.ts';
 import { framesSql, recordsPageSql } from './records.ts';
 
 describe('API SQL builders', () => {
@@ -28,11 +27,5 @@ describe('API SQL builders', () => {
   it('audit filters are escaped', () => {
     expect(auditWhere({ entityType: 'account', entityId: "o'hara", from: '2024-01-01T00:00:00.000Z' })).toBe("WHERE entity_type = 'account' AND entity_id = 'o\\'hara' AND ts >= 1704067200000");
     expect(auditWhere({})).toBe('');
-  });
-
-  it('reconcile reads the scope\'s partitions with FINAL', () => {
-    expect(reconcileRowsSql(['a', 'b'], '2024-02-29', '2024-04-02')).toBe(
-      "SELECT device_id, toString(device_ts) AS t, has_device_time AS h, toString(received_ts) AS r FROM records FINAL WHERE device_id IN ('a', 'b') AND day >= toDate('2024-02-29') AND day < toDate('2024-04-02')",
-    );
   });
 });
