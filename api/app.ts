@@ -16,14 +16,18 @@ import { servicesPlugin } from './plugins/services.ts';
 import './plugins/types.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { changeRoutes } from './routes/changes.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { fleetRoutes } from './routes/fleet.ts';
 import { healthRoutes } from './routes/health.ts';
+import { paymentRoutes } from './routes/payments.ts';
 import { reconcileRoutes } from './routes/reconcile.ts';
 import { recordRoutes } from './routes/records.ts';
 import { statementRoutes } from './routes/statements.ts';
+import { suspensionRoutes } from './routes/suspension.ts';
 import { tariffRoutes } from './routes/tariffs.ts';
 import { usageRoutes } from './routes/usage.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import type { ApiServices } from './services/index.ts';
 import { validatorCompiler } from './validator.ts';
 
@@ -74,6 +78,10 @@ export async function buildApp(services: ApiServices, options: AppOptions): Prom
   await app.register(recordRoutes);
   await app.register(reconcileRoutes);
   await app.register(adminRoutes);
+  await app.register(paymentRoutes);
+  await app.register(suspensionRoutes);
+  await app.register(webhookRoutes);
+  await app.register(changeRoutes);
   await app.ready();
   return app as unknown as FastifyInstance;
 }

@@ -28,6 +28,7 @@ export async function startApi(deps: ApiDeps & AppOptions, listen: { host: strin
     services,
     port: typeof addr === 'object' && addr !== null ? addr.port : 0,
     async close() {
+      await services.ops.stop();
       await app.close();
       services.stop();
     },

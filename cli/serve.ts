@@ -2,7 +2,8 @@
 import { createLive } from '../api/live.ts';
 import { startApi } from '../api/server.ts';
 import { startGateway } from '../ingest/gateway.ts';
-import { configHelp } from './config.ts';
+import type { BillingOpsOptions } from '../billing/ops.ts';
+import { type Config, configHelp } from './config.ts';
 import { allMigrations, createLogger, loadConfig, openAndMigrate, splitArgs } from './runtime.ts';
 
 export async function run(args: string[]): Promise<number> {
@@ -24,7 +25,7 @@ export async function run(args: string[]): Promise<number> {
   if (config.apiPort !== null) {
     try {
       api = await startApi(
-        { store, live, registry: gateway.context.registry, logger: log, log, migrations: allMigrations.map((m) => m.id), metricsRegistries: [gateway.metrics.registry], prewarmUsage: true },
+        { store, live, registry: gateway.context.registry, logger: log, log, migrations: allMigrations.map((m) => m.id), metricsRegistries: [gateway.metrics.registry], prewarmUsage: true, billingOps: billingOpsOptions(config) },
         { host: config.apiHost, port: config.apiPort },
       );
     } catch (err) {
@@ -34,6 +35,12 @@ export async function run(args: string[]): Promise<number> {
       await store.close();
       throw err;
     }
+  }
+  // Scheduled jobs (period close, webhook and e-mail dispatch, device checks) run with the API's
+  // services; every instance may run them: leases in ClickHouse let one run each job at a time.
+  if (api !== null && config.jobs !== null) {
+    api.services.ops.start(config.jobTickMs);
+    log.info({ jobs: api.services.ops.scheduler.names(), owner: api.services.ops.scheduler.owner, mail: api.services.ops.mailer !== null }, 'scheduler started');
   }
   log.info({ ports: { ...gateway.ports, ...(api ? { api: api.port } : {}) } }, 'fleetmeter serving');
 
@@ -54,4 +61,17 @@ export async function run(args: string[]): Promise<number> {
   await live.stop();
   await store.close();
   return 0;
+}
+
+/** Billing operations settings from the config (see docs/billing.md). */
+export function billingOpsOptions(c: Config): BillingOpsOptions {
+  return {
+    smtp: { url: c.smtpUrl, host: c.smtpHost, port: c.smtpPort, secure: c.smtpSecure, user: c.smtpUser, pass: c.smtpPass, from: c.smtpFrom, timeoutMs: c.smtpTimeoutMs },
+    retry: { baseMs: c.retryBaseMs, maxMs: c.retryMaxMs, maxAttempts: c.retryMaxAttempts },
+    webhookTimeoutMs: c.webhookTimeoutMs,
+    settleMs: c.eventSettleMs,
+    periodCloseDay: c.periodCloseDay,
+    silentHours: c.silentHours,
+    leaseMs: c.jobLeaseMs,
+  };
 }

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import type { ProtocolName, Transport } from '../protocols/record.ts';
 import { sqlNumber } from '../store/sql.ts';
 import type { Migration, Store } from '../store/types.ts';
+import type { LoginGate } from './account-access.ts';
 
 export const UNKNOWN_DEVICE_POLICIES = ['accept', 'reject'] as const;
 export type UnknownDevicePolicy = (typeof UNKNOWN_DEVICE_POLICIES)[number];
@@ -72,6 +73,11 @@ export interface DeviceRegistryOptions {
   readonly refreshMs: number;
   /** A discovered device is written at most once per this interval (ms). */
   readonly discoveredWriteIntervalMs: number;
+  /**
+   * Account-level refusals (an account suspended for non-payment in `reject` mode), refreshed on
+   * the same tick as the devices. Absent: no account-level check.
+   */
+  readonly gate?: LoginGate;
 }
 
 export class DeviceRegistry {
@@ -81,6 +87,7 @@ export class DeviceRegistry {
   private readonly discoveredAt = new Map<string, number>();
   private pendingDiscovered: string[] = [];
   private refreshing: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
 
   constructor(
     private readonly store: Store,
@@ -103,12 +110,25 @@ export class DeviceRegistry {
     await this.flushDiscovered().catch(() => undefined);
   }
 
-  /** Loads rows changed since the last refresh (all rows the first time). */
+  /**
+   * Loads rows changed since the last refresh (all rows the first time). Resolves after a load that
+   * started after this call (read-your-writes for the API): when one is already in flight — it may
+   * have read before the caller's write — one more follows it, shared by every caller meanwhile.
+   */
   refresh(): Promise<void> {
-    this.refreshing ??= this.load().finally(() => {
-      this.refreshing = null;
-    });
-    return this.refreshing;
+    if (this.refreshing === null) {
+      this.refreshing = this.load().finally(() => {
+        this.refreshing = null;
+      });
+      return this.refreshing;
+    }
+    this.queued ??= this.refreshing
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.refresh();
+      });
+    return this.queued;
   }
 
   private async load(): Promise<void> {
@@ -128,6 +148,7 @@ export class DeviceRegistry {
           status: (DEVICE_STATUSES as readonly string[]).includes(row.status) ? (row.status as DeviceStatus) : 'active',
         });
     }
+    if (this.options.gate) await this.options.gate.refresh();
     await this.flushDiscovered();
   }
 
@@ -148,11 +169,24 @@ export class DeviceRegistry {
     if (!entry) {
       if (this.options.unknownDevicePolicy === 'reject') return 'rejected';
       this.noteDiscovered(deviceId, protocol, transport, remote);
-      return 'accepted';
+      return this.options.gate?.denies(deviceId, this.now()) ? 'rejected' : 'accepted';
     }
     if (entry.status === 'blocked') return 'rejected';
     if (entry.passwordHash && (password === null || hashPassword(password) !== entry.passwordHash)) return 'bad-password';
+    // An account suspended in reject mode: the protocol's negative answer, like a blocked device.
+    if (this.options.gate?.denies(deviceId, this.now())) return 'rejected';
     return 'accepted';
+  }
+
+  /**
+   * Why a device that logged in earlier must be cut off now (blocked since, or its account
+   * suspended in reject mode), or null. Sessions ask on every data frame — a tracker may stay
+   * connected for weeks, so a check at login alone would never take effect. Synchronous against
+   * the cache; a password was checked at login and is not asked again.
+   */
+  revoked(deviceId: string): string | null {
+    if (this.devices.get(deviceId)?.status === 'blocked') return 'device blocked';
+    return this.options.gate?.denies(deviceId, this.now()) ?? null;
   }
 
   private noteDiscovered(deviceId: string, protocol: string, transport: string, remote: string): void {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { decodeUdpDatagram as decodeTeltonikaUdp } from '../protocols/teltonika/index.ts';
 import { decodeUdpDatagram as decodeWialonUdp } from '../protocols/wialon-ips/index.ts';
 import type { Store } from '../store/types.ts';
+import { AccountAccess } from './account-access.ts';
 import { startAdminServer, type AdminServer } from './admin-server.ts';
 import { CommandRouter } from './commands.ts';
 import type { GatewayContext } from './context.ts';
@@ -55,6 +56,7 @@ export async function startGateway(store: Store, options: GatewayOptions, log: L
     unknownDevicePolicy: options.unknownDevices,
     refreshMs: options.registryRefreshMs,
     discoveredWriteIntervalMs: 10 * 60_000,
+    gate: new AccountAccess(store),
   }, Date.now, log);
   await registry.start();
   const pipeline = new Pipeline(store, sink, metrics, {

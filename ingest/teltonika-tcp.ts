@@ -55,6 +55,14 @@ export function teltonikaTcpHandler(ctx: GatewayContext): HandlerFactory {
             conn.reply(null, true);
             return;
           }
+          const revoked = ctx.registry.revoked(imei);
+          if (revoked !== null) {
+            // No ack: what this packet carried is refused like a login would be.
+            log.info({ device: imei, reason: revoked }, 'session ended: device no longer allowed');
+            ctx.metrics.logins.inc({ protocol: 'teltonika', outcome: 'revoked' });
+            conn.reply(null, true);
+            return;
+          }
           ctx.metrics.frames.inc(labels);
           const result = decodeTcpPacket(frame.bytes, { deviceId: imei, receivedAt });
           if (!result.ok) {

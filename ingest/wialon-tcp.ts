@@ -51,6 +51,13 @@ export function wialonTcpHandler(ctx: GatewayContext): HandlerFactory {
             conn.reply(loginReply(version, 'accepted'));
             continue;
           }
+          const revoked = state.deviceId === null ? null : ctx.registry.revoked(state.deviceId);
+          if (revoked !== null) {
+            log.info({ device: state.deviceId, reason: revoked }, 'session ended: device no longer allowed');
+            ctx.metrics.logins.inc({ protocol: 'wialon-ips', outcome: 'revoked' });
+            conn.reply(null, true);
+            return;
+          }
           const records = result.records;
           if (records.length === 0 || state.deviceId === null) {
             conn.reply(result.reply);

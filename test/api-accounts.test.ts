@@ -27,7 +27,7 @@ for (const backend of backends) {
       expect(r.headers.location).toBe('/v1/accounts/north');
       expectSchema(Account, r.json);
       expect(r.json).toMatchObject({ id: 'north', externalId: '00-000123', name: 'Север', timeZone: 'Asia/Vladivostok', currency: 'RUB', status: 'active', devices: 0 });
-      expect(r.json.billing).toEqual({ period: 'month', paymentTermDays: 14, invoiceEmail: 'bills@north.example', contractRef: null });
+      expect(r.json.billing).toEqual({ period: 'month', paymentTermDays: 14, invoiceEmail: 'bills@north.example', contractRef: null, graceDays: 10, warningDays: 3, creditLimit: null, suspensionMode: 'store' });
       const config = await t.api.services.rating.loadConfig(['north']);
       expect(config.account('north')).toEqual({ id: 'north', name: 'Север', timeZone: 'Asia/Vladivostok', currency: 'RUB' });
       const got = await t.call('GET', '/v1/accounts/north', { key: t.keys.read });
@@ -51,6 +51,11 @@ for (const backend of backends) {
         [{ id: 'bad id!', name: 'x', timeZone: 'UTC', currency: 'EUR' }, 'body.id'],
         [{ name: 'x', timeZone: 'UTC', currency: 'EUR', billing: { invoiceEmail: 'not-an-email' } }, 'body.billing.invoiceEmail'],
         [{ name: 'x', timeZone: 'UTC', currency: 'EUR', billing: { paymentTermDays: -1 } }, 'body.billing.paymentTermDays'],
+        [{ name: 'x', timeZone: 'UTC', currency: 'EUR', billing: { graceDays: 1.5 } }, 'body.billing.graceDays'],
+        [{ name: 'x', timeZone: 'UTC', currency: 'EUR', billing: { warningDays: 91 } }, 'body.billing.warningDays'],
+        [{ name: 'x', timeZone: 'UTC', currency: 'EUR', billing: { creditLimit: '-5' } }, 'body.billing.creditLimit'],
+        [{ name: 'x', timeZone: 'UTC', currency: 'EUR', billing: { creditLimit: '1e5' } }, 'body.billing.creditLimit'],
+        [{ name: 'x', timeZone: 'UTC', currency: 'EUR', billing: { suspensionMode: 'drop' } }, 'body.billing.suspensionMode'],
         [{ name: 'x', timeZone: 'UTC', currency: 'EUR', status: 'gone' }, 'body.status'],
       ];
       for (const [body, field] of cases) {

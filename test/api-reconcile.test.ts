@@ -58,6 +58,11 @@ for (const backend of backends) {
       expect(r.json.records).toBe(21);
       expect(r.json.presence).toEqual([{ deviceId: IMEI, day: '2024-03-11', kind: 'device-time', missingInPersisted: [7 * 60 + 5], extraInPersisted: [] }]);
       expect(r.json.statement).toEqual([expect.objectContaining({ ref: 'minute@1/2024-03-01..2024-04-01', quantity: '1', amount: '0.10', vat: '0.02', total: '0.12' })]);
+      // The mismatch is a billing event (webhooks, change feed), once, naming the device.
+      await t.call('POST', '/v1/accounts/acme/reconcile', { body: { period: '2024-03' } });
+      const events = (await t.api.services.events.after(null, { limit: 100, types: ['reconcile.mismatch'] })).filter((e) => e.accountId === 'acme');
+      expect(events).toHaveLength(1);
+      expect(events[0].data).toMatchObject({ accountId: 'acme', presenceDifferences: 1, statementLines: 1, devices: [IMEI] });
     });
 
     it('errors: 404 unknown account, 400 bad period, 403 for a read key', async () => {

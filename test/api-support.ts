@@ -7,8 +7,9 @@ import pino from 'pino';
 import { expect } from 'vitest';
 import { Value } from 'typebox/value';
 import type { TSchema } from 'typebox';
-import { type Live, createLive } from '../api/live.ts';
+import { type Live, type LiveOptions, createLive } from '../api/live.ts';
 import { type ApiServer, startApi } from '../api/server.ts';
+import type { BillingOpsOptions } from '../billing/ops.ts';
 import { allMigrations } from '../cli/runtime.ts';
 import { DeviceRegistry } from '../ingest/device-registry.ts';
 import type { Gateway } from '../ingest/gateway.ts';
@@ -44,9 +45,9 @@ export interface Reply {
 
 const silent = pino({ level: process.env.FLEETMETER_TEST_LOG ?? 'silent' });
 
-export async function startTestApi(store: Store, options: { gateway?: boolean; now?: () => number } = {}): Promise<TestApi> {
+export async function startTestApi(store: Store, options: { gateway?: boolean; now?: () => number; presenceCache?: LiveOptions['presenceCache']; billingOps?: BillingOpsOptions } = {}): Promise<TestApi> {
   await migrate(store, allMigrations);
-  const live = createLive(store, { log: silent, flushMs: 100, fleetRefreshMs: 500 });
+  const live = createLive(store, { log: silent, flushMs: 100, fleetRefreshMs: 500, presenceCache: options.presenceCache });
   await live.start();
   let gateway: Gateway | null = null;
   let registry: DeviceRegistry;
@@ -58,7 +59,7 @@ export async function startTestApi(store: Store, options: { gateway?: boolean; n
     await registry.start();
   }
   const api = await startApi(
-    { store, live, registry, logger: silent, log: silent, migrations: allMigrations.map((m) => m.id), snapshotPollMs: 200, now: options.now },
+    { store, live, registry, logger: silent, log: silent, migrations: allMigrations.map((m) => m.id), snapshotPollMs: 200, now: options.now, billingOps: options.billingOps },
     { host: '127.0.0.1', port: 0 },
   );
   const key = async (scope: 'read' | 'write' | 'admin') => (await api.services.keys.create(`test-${scope}`, [scope])).key;

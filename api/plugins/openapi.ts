@@ -33,6 +33,8 @@ export const openapiPlugin = plugin(
           { name: 'fleet' },
           { name: 'records' },
           { name: 'reconcile' },
+          { name: 'webhooks' },
+          { name: 'changes' },
           { name: 'admin' },
           { name: 'health' },
         ],

@@ -33,7 +33,9 @@ export const statementRoutes = plugin(
       },
       async (req) => {
         const { limit, cursor, sort, ...filter } = req.query;
-        return s.statements.list(req.params.accountId, filter, { limit, cursor, sort });
+        const page = await s.statements.list(req.params.accountId, filter, { limit, cursor, sort });
+        // Payment states of closed statements, suspended days of every period (docs/billing.md).
+        return { ...page, items: await s.billing.annotateStatements(req.params.accountId, page.items) };
       },
     );
 

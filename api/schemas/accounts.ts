@@ -1,5 +1,6 @@
 /** Accounts: the provider's customers, as the billing system keys and sees them. */
 import { type Static, Type } from 'typebox';
+import { SUSPENSION_MODES } from '../../billing/policy.ts';
 import { Currency, DateTime, Id, listQuery, page } from './common.ts';
 
 export const ACCOUNT_STATUSES = ['active', 'suspended', 'closed'] as const;
@@ -11,14 +12,21 @@ export const ExternalId = Type.String({ minLength: 1, maxLength: 64, description
 export const BillingSettings = Type.Object(
   {
     period: Type.Enum([...BILLING_PERIODS], { description: 'billing period: calendar months in the account\'s time zone' }),
-    paymentTermDays: Type.Integer({ minimum: 0, maximum: 365 }),
-    invoiceEmail: Type.Union([Type.String({ format: 'email', maxLength: 254 }), Type.Null()]),
+    paymentTermDays: Type.Integer({ minimum: 0, maximum: 365, description: 'payment terms: a closed statement is due this many days after the local date it was closed (docs/billing.md)' }),
+    invoiceEmail: Type.Union([Type.String({ format: 'email', maxLength: 254 }), Type.Null()], { description: 'the billing e-mail: statements and suspension warnings are sent here' }),
     contractRef: Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()]),
+    // Payment discipline (docs/billing.md): the suspension policy's settings.
+    graceDays: Type.Integer({ minimum: 0, maximum: 365, description: 'days past the due date before suspension: suspended when more than graceDays past due' }),
+    warningDays: Type.Integer({ minimum: 0, maximum: 90, description: 'a warning is recorded (and sent) this many days before the suspension date; 0 = no warning' }),
+    creditLimit: Type.Union([Type.String({ pattern: '^(0|[1-9][0-9]{0,14})(\\.[0-9]{1,4})?$', description: 'unpaid balance allowed, decimal text in the account\'s currency' }), Type.Null()], {
+      description: 'null = no limit; a balance beyond it warns at once and suspends warningDays later',
+    }),
+    suspensionMode: Type.Enum([...SUSPENSION_MODES], { description: 'while suspended: store (data still accepted and stored, not billed) or reject (devices refused at login)' }),
   },
   { additionalProperties: false },
 );
 export type BillingSettings = Static<typeof BillingSettings>;
-export const DEFAULT_BILLING: BillingSettings = { period: 'month', paymentTermDays: 14, invoiceEmail: null, contractRef: null };
+export const DEFAULT_BILLING: BillingSettings = { period: 'month', paymentTermDays: 14, invoiceEmail: null, contractRef: null, graceDays: 10, warningDays: 3, creditLimit: null, suspensionMode: 'store' };
 
 const BillingPatch = Type.Partial(BillingSettings, { additionalProperties: false });
 
@@ -29,7 +37,7 @@ export const Account = Type.Object({
   timeZone: Type.String({ description: 'IANA time zone: days, hours and billing periods are local to it' }),
   currency: Currency,
   billing: BillingSettings,
-  status: Type.Enum([...ACCOUNT_STATUSES], { description: 'informational; suspending billing is a rating suspension' }),
+  status: Type.Enum([...ACCOUNT_STATUSES], { description: 'informational; payment suspension is GET /v1/accounts/{id}/suspension (docs/billing.md)' }),
   devices: Type.Integer({ description: 'devices on the account now' }),
   createdAt: DateTime(),
   updatedAt: DateTime(),

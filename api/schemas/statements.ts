@@ -1,5 +1,6 @@
 /** Statements: draft (live) and closed (frozen snapshot), JSON and CSV. */
 import { Type } from 'typebox';
+import { STATEMENT_PAYMENT_STATES } from '../../billing/allocation.ts';
 import { UNITS } from '../../rating/units.ts';
 import { IMPLAUSIBLE_TIME_POLICIES } from '../../rating/plausibility.ts';
 import { Currency, DateTime, DeviceId, Id, IsoDate, Money, Period, PeriodText, Quantity, Totals, listQuery, page } from './common.ts';
@@ -78,6 +79,13 @@ export const StatementSummary = Type.Object({
   lines: Type.Integer(),
   adjustments: Type.Integer(),
   hash: Type.String({ description: 'SHA-256 of the statement JSON (closed: of the frozen snapshot)' }),
+  payment: Type.Optional(
+    Type.Object(
+      { state: Type.Enum([...STATEMENT_PAYMENT_STATES]), dueDate: IsoDate(), paid: Money, remaining: Money },
+      { description: 'closed statements: the payment state (docs/billing.md); the full picture is GET /v1/accounts/{id}/balance' },
+    ),
+  ),
+  suspensions: Type.Optional(Type.Array(Period, { description: 'local dates [from, to) of the period in which the account was suspended: not billed' })),
 });
 
 export const StatementParams = Type.Object({ accountId: Id('account id'), period: PeriodText });

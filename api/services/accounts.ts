@@ -20,6 +20,9 @@ export interface AccountFilter {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export class AccountsService {
+  /** Called after a PATCH changed the billing settings (the suspension policy re-evaluates). */
+  onBillingChange: ((accountId: string) => Promise<void>) | null = null;
+
   constructor(
     private readonly store: Store,
     private readonly rating: RatingService,
@@ -127,6 +130,7 @@ export class AccountsService {
     const after = await this.snapshots.get();
     const view = this.view(after, next);
     await this.audit.record(actor, 'account.update', 'account', id, this.view(snap, cur), view);
+    if (patch.billing !== undefined && this.onBillingChange !== null) await this.onBillingChange(id);
     return view;
   }
 

@@ -3,12 +3,16 @@ import type { Logger } from 'pino';
 import type { DeviceRegistry } from '../../ingest/device-registry.ts';
 import type { ImplausibleTimePolicy } from '../../rating/plausibility.ts';
 import { BillingEvents } from '../../billing/events.ts';
+import { suspensionEvaluateJob } from '../../billing/jobs.ts';
+import type { BillingOps, BillingOpsOptions } from '../../billing/ops.ts';
 import { RatingService } from '../../rating/service.ts';
 import type { Store } from '../../store/types.ts';
 import { ApiKeys } from '../api-keys.ts';
 import type { Live } from '../live.ts';
 import { AccountsService } from './accounts.ts';
 import { AuditLog } from './audit.ts';
+import { BillingService } from './billing.ts';
+import { createBillingOps } from './billing-ops.ts';
 import { DevicesService } from './devices.ts';
 import { FleetHealth } from './fleet.ts';
 import { IdempotencyStore } from './idempotency.ts';
@@ -31,6 +35,8 @@ export interface ApiDeps {
   readonly snapshotPollMs?: number;
   /** Compute every device's usage of this month in the background at start (warm cache). Default false. */
   readonly prewarmUsage?: boolean;
+  /** Webhooks, e-mail, scheduled jobs (billing/ops.ts); the scheduler runs only once started (`fleetmeter serve`). */
+  readonly billingOps?: BillingOpsOptions;
 }
 
 export class ApiServices {
@@ -52,6 +58,10 @@ export class ApiServices {
   readonly reconcile: ReconcileService;
   /** Billing events (change feed, webhooks, e-mail): every billing-relevant fact, published once. */
   readonly events: BillingEvents;
+  /** Payments, balances, statement payment states and automatic suspension (billing/, docs/billing.md). */
+  readonly billing: BillingService;
+  /** Webhook subscriptions and deliveries, the change feed, e-mail and the job scheduler. */
+  readonly ops: BillingOps;
   readonly now: () => number;
   private readonly prewarm: boolean;
 
@@ -79,10 +89,18 @@ export class ApiServices {
     this.accounts = new AccountsService(deps.store, this.rating, this.snapshots, this.audit, now);
     this.devices = new DevicesService(deps.store, this.rating, deps.registry, this.snapshots, deps.live.fleet, this.audit, now);
     this.tariffs = new TariffsService(this.rating, this.snapshots, this.audit);
-    this.statements = new StatementsService(this.rating, this.snapshots, this.audit, now);
-    this.records = new RecordsService(deps.store);
-    this.reconcile = new ReconcileService(deps.store, this.rating, this.snapshots, now);
     this.events = new BillingEvents(deps.store, now);
+    this.billing = new BillingService(deps.store, this.snapshots, this.rating.statements, this.events, this.audit, now);
+    // A change of billing settings (mode, terms, credit limit) is applied at once.
+    this.accounts.onBillingChange = (id) => this.billing.suspension.evaluate(id, now()).then(() => undefined);
+    this.statements = new StatementsService(this.rating, this.snapshots, this.audit, now, this.events);
+    this.records = new RecordsService(deps.store);
+    this.reconcile = new ReconcileService(this.rating, this.snapshots, now, this.events);
+    this.ops = createBillingOps({ store: deps.store, events: this.events, rating: this.rating, snapshots: this.snapshots, fleetHealth: this.fleetHealth, log: deps.log, now }, deps.billingOps);
+    this.ops.registerJob(suspensionEvaluateJob(async (t) => {
+      const r = await this.billing.suspension.evaluateAll(t);
+      return { accounts: r.accounts, decisions: r.decisions.length, failed: r.failed };
+    }));
   }
 
   async start(): Promise<void> {

@@ -1,31 +1,21 @@
 /**
- * Reconcile through the API: the raw records rating asks for (`reconcileScope`), streamed from
- * `records FINAL` a few devices at a time, into `RatingService.reconcile`.
+ * Reconcile through the API: rating's one reconcile (`RatingService.reconcileStored`, the same the
+ * `fleetmeter reconcile` CLI runs), mapped to the API's report.
  */
-import type { RawPresenceRow } from '../../rating/presence.ts';
-import type { RatingService } from '../../rating/service.ts';
-import { sqlDate, sqlStringList } from '../../store/sql.ts';
-import type { Store } from '../../store/types.ts';
+import { createHash } from 'node:crypto';
+import type { BillingEvents } from '../../billing/events.ts';
+import type { ReconcileReport, RatingService } from '../../rating/service.ts';
 import { notFound, rated } from '../errors.ts';
 import { parsePeriod } from './period.ts';
 import type { SnapshotSource } from './snapshot.ts';
 
-/** Devices per records query: bounds the rows held at once. */
-const DEVICES_PER_QUERY = 20;
-
-export function reconcileRowsSql(deviceIds: readonly string[], rowsFrom: string, rowsTo: string): string {
-  return (
-    'SELECT device_id, toString(device_ts) AS t, has_device_time AS h, toString(received_ts) AS r FROM records FINAL ' +
-    `WHERE device_id IN ${sqlStringList(deviceIds)} AND day >= ${sqlDate(rowsFrom)} AND day < ${sqlDate(rowsTo)}`
-  );
-}
-
 export class ReconcileService {
   constructor(
-    private readonly store: Store,
     private readonly rating: RatingService,
     private readonly snapshots: SnapshotSource,
     private readonly now: () => number = Date.now,
+    /** reconcile.mismatch is published here when a run finds differences. */
+    private readonly events?: BillingEvents,
   ) {}
 
   async run(accountId: string, period: string) {
@@ -33,29 +23,39 @@ export class ReconcileService {
     if (!snap.hasAccount(accountId)) throw notFound('account', accountId);
     const p = parsePeriod(period);
     const started = this.now();
-    const scope = await rated(() => this.rating.reconcileScope(accountId, p));
-    let records = 0;
-    const store = this.store;
-    async function* rows(): AsyncGenerator<RawPresenceRow> {
-      for (let i = 0; i < scope.deviceIds.length; i += DEVICES_PER_QUERY) {
-        const chunk = scope.deviceIds.slice(i, i + DEVICES_PER_QUERY);
-        for (const r of await store.query<{ device_id: string; t: string; h: number; r: string }>(reconcileRowsSql(chunk, scope.rowsFrom, scope.rowsTo))) {
-          records++;
-          yield { deviceId: r.device_id, deviceTime: Number(r.h) === 1 ? Number(r.t) : null, receivedAt: Number(r.r) };
-        }
-      }
-    }
-    const report = await rated(() => this.rating.reconcile(accountId, p, rows()));
+    const { report, rawRecords } = await rated(() => this.rating.reconcileStored(accountId, p));
+    if (!report.ok) await this.publishMismatch(report);
     return {
       accountId,
       period: report.period,
       status: report.status,
       devices: report.devices,
-      records,
+      records: rawRecords,
       ok: report.ok,
       presence: report.presence.map((d) => ({ ...d, missingInPersisted: [...d.missingInPersisted], extraInPersisted: [...d.extraInPersisted] })),
       statement: report.statement.map((a) => ({ originalPeriod: a.originalPeriod, ref: a.ref, refKind: a.refKind, quantity: a.quantity, amount: a.amount, vat: a.vat, total: a.total, devices: [...a.devices] })),
       durationMs: this.now() - started,
     };
+  }
+
+  /**
+   * One event per distinct finding: the key holds a digest of the differences, so running the same
+   * reconcile again publishes nothing new, and a different mismatch later is a new event.
+   */
+  private async publishMismatch(report: ReconcileReport): Promise<void> {
+    if (this.events === undefined) return;
+    const findings = JSON.stringify({ presence: report.presence.map((d) => ({ ...d, missingInPersisted: [...d.missingInPersisted], extraInPersisted: [...d.extraInPersisted] })), statement: report.statement });
+    const digest = createHash('sha256').update(findings).digest('hex').slice(0, 16);
+    const period = `${report.period.from}..${report.period.to}`;
+    const devices = [...new Set([...report.presence.map((d) => d.deviceId), ...report.statement.flatMap((a) => a.devices.map((d) => d.deviceId))])].sort();
+    await this.events.publish([
+      {
+        type: 'reconcile.mismatch',
+        key: `${report.accountId}:${period}:${digest}`,
+        accountId: report.accountId,
+        subject: `${report.accountId}:${period}`,
+        data: { accountId: report.accountId, period: report.period, status: report.status, presenceDifferences: report.presence.length, statementLines: report.statement.length, devices },
+      },
+    ]);
   }
 }

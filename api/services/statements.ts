@@ -1,4 +1,6 @@
 /** Statements: list (closed snapshots and live drafts, with totals), one in JSON or CSV, close. */
+import type { BillingEvents } from '../../billing/events.ts';
+import { statementClosedEvent } from '../../billing/period-close.ts';
 import type { Period } from '../../rating/calendar.ts';
 import type { RatingService, StatementResult } from '../../rating/service.ts';
 import { monthOf } from '../../rating/time.ts';
@@ -39,6 +41,8 @@ export class StatementsService {
     private readonly snapshots: SnapshotSource,
     private readonly audit: AuditLog,
     private readonly now: () => number = Date.now,
+    /** statement.closed is published here on every close (webhooks, e-mail, the change feed). */
+    private readonly events?: BillingEvents,
   ) {}
 
   private async requireAccount(accountId: string): Promise<void> {
@@ -80,6 +84,8 @@ export class StatementsService {
     const p = parsePeriod(period);
     const r = await rated(() => this.rating.close(accountId, p));
     await this.audit.record(actor, 'statement.close', 'account', accountId, null, { period: periodText(p), hash: r.hash, totals: r.doc.totals });
+    // Should this fail, the period-close job publishes it on its next run (recent closes are republished).
+    await this.events?.publish([statementClosedEvent(accountId, r)]);
     return r;
   }
 

@@ -48,6 +48,13 @@ export function createPublishHandler(ctx: GatewayContext, ingester: MessageInges
       callback(new Error(`publish to ${packet.topic} not authorized`));
       return;
     }
+    const revoked = ctx.registry.revoked(client.id);
+    if (revoked !== null) {
+      mqttMetrics.messages.inc({ source: 'broker', outcome: 'refused' });
+      ctx.log.info({ device: client.id, reason: revoked }, 'MQTT session ended: device no longer allowed');
+      callback(new Error(`device ${client.id} no longer allowed: ${revoked}`));
+      return;
+    }
     packet.retain = false;
     const receivedAt = Date.now();
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;

@@ -1,0 +1,66 @@
+/**
+ * Billing operations (billing/ops.ts) wired to the API's services: the accounts and devices they
+ * read come from the configuration snapshot, silence from fleet health, statements from rating.
+ */
+import type { Logger } from 'pino';
+import { BillingOps, type BillingOpsOptions, type OpsSources } from '../../billing/ops.ts';
+import type { BillingEvents } from '../../billing/events.ts';
+import type { RatingService } from '../../rating/service.ts';
+import type { Store } from '../../store/types.ts';
+import { statementCsv } from './csv.ts';
+import { DEFAULT_THRESHOLDS, type FleetHealth } from './fleet.ts';
+import type { SnapshotSource } from './snapshot.ts';
+
+export interface OpsWiring {
+  readonly store: Store;
+  readonly events: BillingEvents;
+  readonly rating: RatingService;
+  readonly snapshots: SnapshotSource;
+  readonly fleetHealth: FleetHealth;
+  readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  readonly now: () => number;
+}
+
+/** The account's billing e-mail: `billingEmail` if the settings carry one, else `invoiceEmail`. */
+export function billingEmailOf(billing: unknown): string | null {
+  const b = (billing ?? {}) as { billingEmail?: unknown; invoiceEmail?: unknown };
+  if (typeof b.billingEmail === 'string' && b.billingEmail !== '') return b.billingEmail;
+  if (typeof b.invoiceEmail === 'string' && b.invoiceEmail !== '') return b.invoiceEmail;
+  return null;
+}
+
+export function opsSources(w: OpsWiring): OpsSources {
+  return {
+    async closeAccounts() {
+      const snap = await w.snapshots.get();
+      return snap.accountIds().map((id) => {
+        const p = snap.profile(id)!;
+        return { id, timeZone: p.timeZone, createdAt: p.createdAt };
+      });
+    },
+    async account(accountId) {
+      const p = (await w.snapshots.get()).profile(accountId);
+      return p === undefined ? null : { name: p.name, email: billingEmailOf(p.billing) };
+    },
+    async closedStatement(accountId, period) {
+      const c = ((await w.rating.statements.listClosed([accountId])).get(accountId) ?? []).find((s) => s.period.from === period.from && s.period.to === period.to);
+      if (c === undefined) return null;
+      return { json: c.json, csv: statementCsv(c.doc, { separator: ';', decimalComma: false }), currency: c.doc.currency, total: c.doc.totals.total };
+    },
+    async silentDevices(now, hours) {
+      const snap = await w.snapshots.get();
+      const t = { ...DEFAULT_THRESHOLDS, silentHours: hours };
+      return w.fleetHealth
+        .rows(snap)
+        .filter((r) => w.fleetHealth.state(r, t, now).silent)
+        .map((r) => ({ deviceId: r.deviceId, accountId: r.accountId, lastSeen: r.sighting?.lastReceived ?? null }));
+    },
+    async isRegistered(deviceId) {
+      return (await w.snapshots.get()).devices.has(deviceId);
+    },
+  };
+}
+
+export function createBillingOps(w: OpsWiring, options: BillingOpsOptions = {}): BillingOps {
+  return new BillingOps({ store: w.store, events: w.events, rating: w.rating, sources: opsSources(w), log: w.log, now: w.now }, options);
+}

@@ -1,0 +1,111 @@
+/**
+ * Period close: on day `closeDay` of each month (local to each account's time zone) the previous
+ * month is closed with rating's own close (`RatingService.close`: frozen snapshot, hash,
+ * adjustments) and `statement.closed` is published; the e-mail and webhooks follow from the event.
+ *
+ * Idempotent by construction: a period already closed is not closed again (the job looks at the
+ * closed statements first, and rating refuses a second close), and the event id derives from the
+ * account and period, so a run that crashed between closing and publishing publishes on the next
+ * run (statements closed in the last `republishDays` are published again; publishing a published
+ * fact is a no-op). An account behind by several months is closed month by month, in order.
+ */
+import { type Period, localDateOf, localMidnight } from '../rating/calendar.ts';
+import type { RatingService, StatementResult } from '../rating/service.ts';
+import { addDays, monthOf } from '../rating/time.ts';
+import type { BillingEventInput, BillingEvents } from './events.ts';
+
+export interface CloseAccount {
+  readonly id: string;
+  readonly timeZone: string;
+  /** Epoch ms the account was created (0: unknown). A month that ended before it is not closed. */
+  readonly createdAt: number;
+}
+
+export interface PeriodCloseOptions {
+  /** Day of the month (1–28, local) from which the previous month is closed. */
+  readonly closeDay: number;
+  /** Most periods closed per account per run (catching up). Default 12. */
+  readonly maxPerAccount?: number;
+  /** Statements closed this recently get their event published again (crash recovery). Default 7. */
+  readonly republishDays?: number;
+}
+
+export interface PeriodCloseResult {
+  readonly closed: { accountId: string; period: Period }[];
+  readonly failed: { accountId: string; period: Period; error: string }[];
+  published: number;
+}
+
+export const periodKey = (p: Period) => `${p.from}..${p.to}`;
+
+/** The `statement.closed` event of a closed statement. */
+export function statementClosedEvent(accountId: string, r: Pick<StatementResult, 'doc' | 'hash'>): BillingEventInput {
+  const d = r.doc;
+  return {
+    type: 'statement.closed',
+    key: `${accountId}:${periodKey(d.period)}`,
+    accountId,
+    subject: `${accountId}:${periodKey(d.period)}`,
+    data: { accountId, accountName: d.accountName, period: d.period, currency: d.currency, totals: d.totals, lines: d.lines.length, adjustments: d.adjustments.length, hash: r.hash, closedAt: d.closedAt },
+  };
+}
+
+/** The last month that should be closed at `now` in `zone`: the previous month from day `closeDay` on, else the one before. */
+export function closeTarget(now: number, zone: string, closeDay: number): Period {
+  const today = localDateOf(now, zone);
+  const current = monthOf(today);
+  const previous = monthOf(addDays(current.from, -1));
+  const day = Number(today.slice(8, 10));
+  return day >= closeDay ? previous : monthOf(addDays(previous.from, -1));
+}
+
+/** Periods to close for one account, in order: from the end of the last closed one (or the target alone) through the target. */
+export function periodsToClose(lastClosed: Period | null, target: Period, account: CloseAccount, max: number): Period[] {
+  if (lastClosed === null) {
+    const ended = localMidnight(target.to, account.timeZone);
+    return account.createdAt === 0 || account.createdAt < ended ? [target] : [];
+  }
+  const out: Period[] = [];
+  let from = lastClosed.to;
+  while (out.length < max) {
+    const p = { from, to: monthOf(from).to };
+    if (p.to > target.to) break;
+    out.push(p);
+    from = p.to;
+  }
+  return out;
+}
+
+export async function closePeriods(
+  rating: RatingService,
+  events: BillingEvents,
+  accounts: readonly CloseAccount[],
+  now: number,
+  o: PeriodCloseOptions,
+): Promise<PeriodCloseResult> {
+  const result: PeriodCloseResult = { closed: [], failed: [], published: 0 };
+  const ids = accounts.map((a) => a.id);
+  const closed = await rating.statements.listClosed(ids);
+  const toPublish: BillingEventInput[] = [];
+  const since = now - (o.republishDays ?? 7) * 86_400_000;
+  for (const a of accounts) {
+    const list = closed.get(a.id) ?? [];
+    for (const c of list) if (c.closedAt >= since) toPublish.push(statementClosedEvent(a.id, c));
+    const last = list[list.length - 1];
+    const target = closeTarget(now, a.timeZone, o.closeDay);
+    for (const p of periodsToClose(last?.period ?? null, target, a, o.maxPerAccount ?? 12)) {
+      try {
+        const r = await rating.close(a.id, p);
+        result.closed.push({ accountId: a.id, period: p });
+        // Published per statement at once: a crash later in the run loses no event.
+        result.published += (await events.publish([statementClosedEvent(a.id, r)])).length;
+      } catch (err) {
+        // Another instance closed it meanwhile, or rating refuses (the error says why): next account.
+        result.failed.push({ accountId: a.id, period: p, error: err instanceof Error ? err.message : String(err) });
+        break;
+      }
+    }
+  }
+  result.published += (await events.publish(toPublish)).length;
+  return result;
+}
