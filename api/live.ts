@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { RecordSink } from '../ingest/pipeline.ts';
-import type { TelemetryRecord } from '../protocols/record.ts';
+import type { CommittedRecord } from '../protocols/record.ts';
 import { PresenceEngine } from '../rating/engine.ts';
 import { CachedPresenceStorage, type PresenceCacheOptions } from '../rating/presence-cache.ts';
 import { ClickHousePresenceStorage } from '../rating/presence-store.ts';
@@ -48,7 +48,7 @@ export function createLive(store: Store, options: LiveOptions): Live {
     presenceCache,
     fleet,
     sink: {
-      ingest(records: readonly TelemetryRecord[]) {
+      ingest(records: readonly CommittedRecord[]) {
         toEngine.ingest(records);
         fleet.ingest(records);
       },

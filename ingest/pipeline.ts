@@ -20,7 +20,7 @@
  * happens here, once per record, when the unit is submitted.
  */
 import { EventEmitter } from 'node:events';
-import type { ProtocolName, TelemetryRecord, Transport } from '../protocols/record.ts';
+import type { CommittedRecord, ProtocolName, TelemetryRecord, Transport } from '../protocols/record.ts';
 import type { Store } from '../store/types.ts';
 import { FRAME_COLUMNS, RECORD_COLUMNS, hashBytes, writeFrameTsv, writeRecordTsv } from '../store/records.ts';
 import { TsvWriter } from '../store/tsv-writer.ts';
@@ -38,7 +38,7 @@ export interface IngestUnit {
 
 /** Where committed records go next (the rating engine). Called once per committed batch. */
 export interface RecordSink {
-  ingest(records: readonly TelemetryRecord[]): void | Promise<void>;
+  ingest(records: readonly CommittedRecord[]): void | Promise<void>;
 }
 
 export interface PipelineOptions {
@@ -76,7 +76,8 @@ interface Batch {
   /** The `records` and `frames` payloads, TabSeparated bytes written as units arrive. */
   recordRows: TsvWriter;
   frameRows: TsvWriter;
-  records: TelemetryRecord[];
+  /** What the sink needs of each record, kept until commit (the rows are already serialised). */
+  records: CommittedRecord[];
   waiters: Waiter[];
   units: number;
 }
@@ -148,7 +149,17 @@ export class Pipeline extends EventEmitter {
       }
       for (const r of unit.records) {
         writeRecordTsv(b.recordRows, r, unit.transport, frameHash);
-        b.records.push(r);
+        b.records.push({
+          deviceId: r.deviceId,
+          protocol: r.protocol,
+          deviceTime: r.deviceTime,
+          receivedAt: r.receivedAt,
+          latitude: r.latitude,
+          longitude: r.longitude,
+          speed: r.speed,
+          course: r.course,
+          valid: r.valid,
+        });
       }
       b.waiters.push({ resolve, reject });
       b.units++;

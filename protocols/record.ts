@@ -63,3 +63,12 @@ export interface DecodeContext {
   /** When the bytes arrived (ms, UTC). */
   readonly receivedAt: number;
 }
+
+/**
+ * What outlives a record's commit: the fields the rating engine (presence) and fleet health (last
+ * seen, last position) take from every committed record. The ingest pipeline keeps only these
+ * between a record's arrival and its commit, so a batch holds one small object per record
+ * instead of the record with its IO list (which made the garbage collector the gateway's
+ * biggest cost).
+ */
+export type CommittedRecord = Pick<TelemetryRecord, 'deviceId' | 'protocol' | 'deviceTime' | 'receivedAt' | 'latitude' | 'longitude' | 'speed' | 'course' | 'valid'>;

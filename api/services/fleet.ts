@@ -7,7 +7,7 @@
  * second per threshold pair.
  */
 import type { Logger } from 'pino';
-import type { TelemetryRecord } from '../../protocols/record.ts';
+import type { CommittedRecord } from '../../protocols/record.ts';
 import { localDateOf } from '../../rating/calendar.ts';
 import { sqlNumber } from '../../store/sql.ts';
 import { DEVICE_LAST_TABLE } from '../migrations.ts';
@@ -77,7 +77,7 @@ export class FleetTracker {
   ) {}
 
   /** Record sink: called with every committed batch (hot path: a map lookup per device run). */
-  ingest(records: readonly TelemetryRecord[]): void {
+  ingest(records: readonly CommittedRecord[]): void {
     let lastId: string | null = null;
     let s: DeviceSighting | undefined;
     for (let i = 0; i < records.length; i++) {
