@@ -37,6 +37,7 @@ export interface GatewayOptions extends MqttGatewayOptions {
   readonly maxInFlightPerConnection: number;
   readonly batchRecords: number;
   readonly batchDelayMs: number;
+  readonly batchEagerRecords?: number;
   readonly maxQueuedRecords: number;
   readonly commitTimeoutMs: number;
   readonly registryRefreshMs: number;
@@ -62,6 +63,7 @@ export async function startGateway(store: Store, options: GatewayOptions, log: L
   const pipeline = new Pipeline(store, sink, metrics, {
     batchRecords: options.batchRecords,
     batchDelayMs: options.batchDelayMs,
+    ...(options.batchEagerRecords !== undefined ? { batchEagerRecords: options.batchEagerRecords } : {}),
     maxQueuedRecords: options.maxQueuedRecords,
     commitTimeoutMs: options.commitTimeoutMs,
   }, log);
