@@ -5,13 +5,14 @@ import { eventMigrations } from '../billing/events.ts';
 import { billingMigrations } from '../billing/schema.ts';
 import { opsMigrations } from '../billing/ops.ts';
 import { accessMigrations } from '../ingest/account-access.ts';
+import { commandMigrations } from '../ingest/command-journal.ts';
 import { registryMigrations } from '../ingest/device-registry.ts';
 import { ratingMigrations } from '../rating/schema.ts';
 import { migrate, openStore, storeMigrations, type Migration, type Store } from '../store/index.ts';
 import { loadConfig, type Config } from './config.ts';
 
 /** Every module's migrations, in one list (store/ imports nothing of ours, so wiring is here). */
-export const allMigrations: readonly Migration[] = [...storeMigrations, ...registryMigrations, ...ratingMigrations, ...apiMigrations, ...eventMigrations, ...opsMigrations, ...billingMigrations, ...accessMigrations];
+export const allMigrations: readonly Migration[] = [...storeMigrations, ...registryMigrations, ...commandMigrations, ...ratingMigrations, ...apiMigrations, ...eventMigrations, ...opsMigrations, ...billingMigrations, ...accessMigrations];
 
 /** Turns `--name value` and `--name=value` into a flag map; positional words are returned apart. */
 export function splitArgs(args: readonly string[]): { flags: { [name: string]: string }; positionals: string[] } {

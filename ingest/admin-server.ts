@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import type { CommandJournal } from './command-journal.ts';
 import { CommandError, type CommandErrorCode, type CommandRouter } from './commands.ts';
 
 export interface AdminServer {
@@ -36,6 +37,7 @@ export async function startAdminServer(
   registry: Registry,
   ready: () => Promise<{ ok: boolean; detail: string }>,
   commands: CommandRouter | null = null,
+  journal: CommandJournal | null = null,
 ): Promise<AdminServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -45,6 +47,20 @@ export async function startAdminServer(
     };
     if (req.method === 'POST' && path.startsWith('/commands/') && commands) return void postCommand(commands, path.slice('/commands/'.length), req, res);
     if (req.method !== 'GET') return reply(405, 'text/plain', 'method not allowed\n');
+    if (path.startsWith('/commands/') && journal) {
+      // The device's command journal, newest first: what was asked and what it answered.
+      let deviceId: string;
+      try {
+        deviceId = decodeURIComponent(path.slice('/commands/'.length));
+      } catch {
+        return reply(400, 'application/json', JSON.stringify({ code: 'FM_ERR_BAD_REQUEST', message: 'path: not a valid device id' }) + '\n');
+      }
+      journal.list(deviceId).then(
+        (items) => reply(200, 'application/json', JSON.stringify({ items }) + '\n'),
+        (err: Error) => reply(503, 'application/json', JSON.stringify({ code: 'FM_ERR_UNAVAILABLE', message: err.message }) + '\n'),
+      );
+      return;
+    }
     if (path === '/metrics') {
       registry.metrics().then(
         (text) => reply(200, registry.contentType, text),

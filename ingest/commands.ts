@@ -17,6 +17,20 @@ export interface CommandResult {
   readonly answeredAt: number;
 }
 
+/** How a command ended (or a response nobody asked for), for the command journal and logs. */
+export interface CommandOutcome {
+  readonly id: string;
+  readonly deviceId: string;
+  readonly protocol: string;
+  readonly command: string;
+  readonly outcome: 'answered' | 'timeout' | 'disconnected' | 'not-delivered' | 'not-connected' | 'unsolicited';
+  readonly response: string;
+  /** Why it failed, in words ('' when answered). */
+  readonly detail: string;
+  readonly sentAt: number;
+  readonly at: number;
+}
+
 /** A command on its way to a device. */
 export interface OutgoingCommand {
   readonly id: string;
@@ -65,10 +79,19 @@ export class CommandRouter {
   private seq = 0;
   private readonly idBase = Date.now().toString(36);
 
+  /** `onOutcome` hears how every command ended, and every response nobody waited for. */
   constructor(
-    private readonly onResult: (r: CommandResult) => void = () => undefined,
+    private readonly onOutcome: (o: CommandOutcome) => void = () => undefined,
     private readonly now: () => number = Date.now,
   ) {}
+
+  private report(o: CommandOutcome): void {
+    try {
+      this.onOutcome(o);
+    } catch {
+      /* an observer's failure must not break delivery */
+    }
+  }
 
   /** Teltonika TCP: commands are Codec 12 packets written with `send`. */
   attach(deviceId: string, protocol: string, send: (bytes: Uint8Array) => void): () => void {
@@ -101,7 +124,9 @@ export class CommandRouter {
     this.routes.delete(deviceId);
     for (const w of route.waiting) {
       clearTimeout(w.timer);
-      w.reject(new CommandError('FM_ERR_DEVICE_DISCONNECTED', `device ${deviceId} disconnected before answering`));
+      const detail = `device ${deviceId} disconnected before answering`;
+      this.report({ id: w.id, deviceId, protocol: route.protocol, command: w.command, outcome: 'disconnected', response: '', detail, sentAt: w.sentAt, at: this.now() });
+      w.reject(new CommandError('FM_ERR_DEVICE_DISCONNECTED', detail));
     }
   }
 
@@ -116,9 +141,13 @@ export class CommandRouter {
 
   send(deviceId: string, command: string, timeoutMs = 30_000): Promise<CommandResult> {
     const route = this.routes.get(deviceId);
-    if (!route) return Promise.reject(new CommandError('FM_ERR_DEVICE_NOT_CONNECTED', `device ${deviceId} is not connected to this gateway`));
+    const id = `${this.idBase}-${++this.seq}`;
+    if (!route) {
+      const detail = `device ${deviceId} is not connected to this gateway`;
+      this.report({ id, deviceId, protocol: '', command, outcome: 'not-connected', response: '', detail, sentAt: this.now(), at: this.now() });
+      return Promise.reject(new CommandError('FM_ERR_DEVICE_NOT_CONNECTED', detail));
+    }
     return new Promise<CommandResult>((resolve, reject) => {
-      const id = `${this.idBase}-${++this.seq}`;
       const entry: Waiting = {
         id,
         command,
@@ -128,7 +157,9 @@ export class CommandRouter {
         timer: setTimeout(() => {
           const i = route.waiting.indexOf(entry);
           if (i >= 0) route.waiting.splice(i, 1);
-          reject(new CommandError('FM_ERR_COMMAND_TIMEOUT', `device ${deviceId} did not answer "${command}" within ${timeoutMs} ms`));
+          const detail = `device ${deviceId} did not answer "${command}" within ${timeoutMs} ms`;
+          this.report({ id, deviceId, protocol: route.protocol, command, outcome: 'timeout', response: '', detail, sentAt: entry.sentAt, at: this.now() });
+          reject(new CommandError('FM_ERR_COMMAND_TIMEOUT', detail));
         }, timeoutMs),
       };
       route.waiting.push(entry);
@@ -136,7 +167,9 @@ export class CommandRouter {
       if (problem !== null) {
         route.waiting.splice(route.waiting.indexOf(entry), 1);
         clearTimeout(entry.timer);
-        reject(new CommandError('FM_ERR_COMMAND_NOT_DELIVERED', `command for device ${deviceId} not sent: ${problem}`));
+        const detail = `command for device ${deviceId} not sent: ${problem}`;
+        this.report({ id, deviceId, protocol: route.protocol, command, outcome: 'not-delivered', response: '', detail, sentAt: entry.sentAt, at: this.now() });
+        reject(new CommandError('FM_ERR_COMMAND_NOT_DELIVERED', detail));
       }
     });
   }
@@ -152,11 +185,11 @@ export class CommandRouter {
       const i = id === undefined ? (waiting.length > 0 ? 0 : -1) : waiting.findIndex((w) => w.id === id);
       const w = i >= 0 ? waiting.splice(i, 1)[0] : undefined;
       const result: CommandResult = { deviceId, command: w?.command ?? '', response, sentAt: w?.sentAt ?? at, answeredAt: at };
+      this.report({ id: w?.id ?? id ?? `${this.idBase}-${++this.seq}`, deviceId, protocol, command: result.command, outcome: w ? 'answered' : 'unsolicited', response, detail: '', sentAt: result.sentAt, at });
       if (w) {
         clearTimeout(w.timer);
         w.resolve(result);
       }
-      this.onResult(result);
     }
   }
 }

@@ -10,6 +10,7 @@ import { decodeUdpDatagram as decodeWialonUdp } from '../protocols/wialon-ips/in
 import type { Store } from '../store/types.ts';
 import { AccountAccess } from './account-access.ts';
 import { startAdminServer, type AdminServer } from './admin-server.ts';
+import { CommandJournal } from './command-journal.ts';
 import { CommandRouter } from './commands.ts';
 import type { GatewayContext } from './context.ts';
 import { DeviceRegistry } from './device-registry.ts';
@@ -67,7 +68,11 @@ export async function startGateway(store: Store, options: GatewayOptions, log: L
     maxQueuedRecords: options.maxQueuedRecords,
     commitTimeoutMs: options.commitTimeoutMs,
   }, log);
-  const commands = new CommandRouter((r) => log.info({ device: r.deviceId, command: r.command, response: r.response }, 'command answered'));
+  const journal = new CommandJournal(store, log);
+  const commands = new CommandRouter((o) => {
+    log.info({ device: o.deviceId, command: o.command, outcome: o.outcome, response: o.response, detail: o.detail || undefined }, `command ${o.outcome}`);
+    void journal.record(o);
+  });
   const context: GatewayContext = { registry, pipeline, metrics, commands, limits: { maxFrameSize: options.maxFrameBytes }, log };
 
   const tcp: TcpListener[] = [];
@@ -129,7 +134,7 @@ export async function startGateway(store: Store, options: GatewayOptions, log: L
       admin = await startAdminServer(options.adminHost, options.adminPort, metrics.registry, async () => {
         const ping = await store.ping();
         return ping.ok ? { ok: true, detail: `storage ${store.backend} reachable` } : { ok: false, detail: ping.error };
-      }, commands);
+      }, commands, journal);
       ports.admin = admin.port;
     }
   } catch (err) {

@@ -103,4 +103,22 @@ describe('fleetmeter command', () => {
     expect(await post('mqtt-cmd-3', { command: '' })).toMatchObject({ status: 400, body: { code: 'FM_ERR_BAD_REQUEST' } });
     expect(await post('%E0%A4%A', { command: 'x' })).toMatchObject({ status: 400 });
   });
+
+  it('every command and how it ended is journaled in ClickHouse, listed newest first at GET /commands/<id>', async () => {
+    const journal = async (device: string) => {
+      const r = await fetch(`http://127.0.0.1:${gw.ports.admin}/commands/${device}`);
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { items: { command: string; outcome: string; response: string; detail: string; protocol: string; sentAt: number; at: number }[] }).items;
+    };
+    // mqtt-cmd-1 answered "getinfo" above (through the CLI); mqtt-cmd-3 timed out; nobody-1 was not connected.
+    const answered = await journal('mqtt-cmd-1');
+    expect(answered).toEqual([expect.objectContaining({ command: 'getinfo', outcome: 'answered', response: 'ok: getinfo', protocol: 'mqtt' })]);
+    expect(answered[0].at).toBeGreaterThanOrEqual(answered[0].sentAt);
+    const silent = await journal('mqtt-cmd-3');
+    expect(silent.map((e) => e.outcome)).toEqual(['timeout']);
+    expect(silent[0].detail).toMatch(/did not answer "getinfo" within 200 ms/);
+    expect((await journal('nobody-1')).map((e) => e.outcome)).toEqual(['not-connected']);
+    expect((await journal('mqtt-cmd-2')).map((e) => e.outcome)).toEqual(['not-delivered']);
+    expect(await journal('never-seen')).toEqual([]);
+  });
 });
