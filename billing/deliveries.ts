@@ -15,6 +15,7 @@
  * another instance taking the lease over — resumes where the last one stopped; at worst an event
  * whose success was not yet recorded is sent again (receivers dedupe on the event id).
  */
+import { VersionClock } from '../store/versions.ts';
 import { sqlNumber, sqlString, sqlStringList } from '../store/sql.ts';
 import type { Migration, Store } from '../store/types.ts';
 import type { BillingEvent, BillingEvents } from './events.ts';
@@ -164,16 +165,13 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
 
 /** Delivery state in ClickHouse. */
 export class DeliveryStore {
-  private version = 0;
+  private readonly versions: VersionClock;
 
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  private nextVersion(): number {
-    this.version = Math.max(this.version + 1, this.now());
-    return this.version;
+  ) {
+    this.versions = new VersionClock(now);
   }
 
   async cursor(consumer: string): Promise<{ ts: number; id: string } | null> {
@@ -182,12 +180,12 @@ export class DeliveryStore {
   }
 
   async setCursor(consumer: string, c: { ts: number; id: string }): Promise<void> {
-    await this.store.insert(CURSORS_TABLE, [{ consumer, cursor_ts: c.ts, cursor_id: c.id, version: this.nextVersion() }]);
+    await this.store.insert(CURSORS_TABLE, [{ consumer, cursor_ts: c.ts, cursor_id: c.id, version: this.versions.next() }]);
   }
 
   async write(ds: readonly Delivery[]): Promise<void> {
     if (ds.length === 0) return;
-    const version = this.nextVersion();
+    const version = this.versions.next();
     await this.store.insert(
       DELIVERIES_TABLE,
       ds.map((d) => ({

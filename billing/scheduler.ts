@@ -23,6 +23,7 @@
  * Time comes from an injected clock and waits from an injected `sleep`, so tests drive schedules
  * without waiting.
  */
+import { VersionClock } from '../store/versions.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -321,11 +322,12 @@ export class Scheduler {
   private readonly log: SchedulerOptions['log'];
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<unknown> | null = null;
-  private version = 0;
+  private readonly versions: VersionClock;
 
   constructor(store: Store, options: SchedulerOptions = {}) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.now = options.now ?? Date.now;
+    this.versions = new VersionClock(this.now);
     this.leaseMs = options.leaseMs ?? 60_000;
     this.log = options.log;
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -410,18 +412,13 @@ export class Scheduler {
     return this.execute(job, l, 'manual');
   }
 
-  private nextVersion(): number {
-    this.version = Math.max(this.version + 1, this.now());
-    return this.version;
-  }
-
   private async execute(job: JobDefinition, l: Local, trigger: RunTrigger): Promise<JobRun> {
     const ttl = job.leaseMs ?? this.leaseMs;
     const epoch = l.held!.epoch;
     const startedAt = this.now();
     const base = { job: job.name, runId: randomUUID(), owner: this.owner, trigger, startedAt };
     const record = !job.quiet || trigger === 'manual';
-    if (record) await this.runs.write({ ...base, finishedAt: null, status: 'running', result: null, error: null }, this.nextVersion());
+    if (record) await this.runs.write({ ...base, finishedAt: null, status: 'running', result: null, error: null }, this.versions.next());
     let lost = false;
     const ctx: JobContext = {
       runId: base.runId,
@@ -442,11 +439,11 @@ export class Scheduler {
       try {
         const result = await job.run(ctx);
         run = { ...base, finishedAt: this.now(), status: 'ok', result, error: null };
-        if (record || result !== null) await this.runs.write(run, this.nextVersion());
+        if (record || result !== null) await this.runs.write(run, this.versions.next());
       } catch (err) {
         run = { ...base, finishedAt: this.now(), status: 'error', result: null, error: err instanceof Error ? err.message : String(err) };
         this.log?.error({ err, job: job.name, runId: base.runId }, 'job failed');
-        await this.runs.write(run, this.nextVersion()).catch(() => undefined);
+        await this.runs.write(run, this.versions.next()).catch(() => undefined);
       }
       l.checkAfter = run.finishedAt! + job.intervalMs;
       return run;

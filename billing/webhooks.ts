@@ -14,6 +14,7 @@
  *
  * The secret is stored as given (it must be, to sign) and never returned by the API.
  */
+import { VersionClock } from '../store/versions.ts';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sqlString } from '../store/sql.ts';
 import type { Migration, Store } from '../store/types.ts';
@@ -143,16 +144,13 @@ export function newSecret(): string {
 }
 
 export class WebhookStore {
-  private version = 0;
+  private readonly versions: VersionClock;
 
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  private nextVersion(): number {
-    this.version = Math.max(this.version + 1, this.now());
-    return this.version;
+  ) {
+    this.versions = new VersionClock(now);
   }
 
   /** Every live subscription (a small table: read whole, FINAL). */
@@ -193,7 +191,7 @@ export class WebhookStore {
         created_at: w.createdAt,
         updated_at: w.updatedAt,
         deleted: deleted ? 1 : 0,
-        version: this.nextVersion(),
+        version: this.versions.next(),
       },
     ]);
   }

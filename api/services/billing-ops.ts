@@ -21,12 +21,10 @@ export interface OpsWiring {
   readonly now: () => number;
 }
 
-/** The account's billing e-mail: `billingEmail` if the settings carry one, else `invoiceEmail`. */
+/** The account's billing e-mail: its billing settings' `invoiceEmail`, when set. */
 export function billingEmailOf(billing: unknown): string | null {
-  const b = (billing ?? {}) as { billingEmail?: unknown; invoiceEmail?: unknown };
-  if (typeof b.billingEmail === 'string' && b.billingEmail !== '') return b.billingEmail;
-  if (typeof b.invoiceEmail === 'string' && b.invoiceEmail !== '') return b.invoiceEmail;
-  return null;
+  const b = (billing ?? {}) as { invoiceEmail?: unknown };
+  return typeof b.invoiceEmail === 'string' && b.invoiceEmail !== '' ? b.invoiceEmail : null;
 }
 
 export function opsSources(w: OpsWiring): OpsSources {
