@@ -29,7 +29,18 @@ interface Inserter {
   busy: number;
 }
 
-let open: { path: string; database: string; session: Session; inserters: Inserter[]; users: number } | null = null;
+interface Shared {
+  path: string;
+  database: string;
+  session: Session;
+  inserters: Inserter[];
+  users: number;
+  /** Statements running on any of the sessions: closing a session under one crashes the engine. */
+  running: number;
+  idle: (() => void)[];
+}
+
+let open: Shared | null = null;
 
 export async function openChdbStore(options: ChdbOptions): Promise<Store> {
   const path = resolve(options.path);
@@ -41,17 +52,28 @@ export async function openChdbStore(options: ChdbOptions): Promise<Store> {
     mkdirSync(path, { recursive: true });
     const session = new Session(path);
     const inserters = Array.from({ length: INSERT_SESSIONS }, () => ({ session: new Session(path), busy: 0 }));
-    open = { path, database, session, inserters, users: 0 };
+    open = { path, database, session, inserters, users: 0, running: 0, idle: [] };
   }
+  const shared = open;
   const inserters = open.inserters;
   open.users++;
   const session = open.session;
   let closed = false;
 
+  /** Counts a native call while it runs, so `close` can wait for it. */
+  const track = async <T>(call: () => Promise<T>): Promise<T> => {
+    shared.running++;
+    try {
+      return await call();
+    } finally {
+      if (--shared.running === 0) for (const w of shared.idle.splice(0)) w();
+    }
+  };
+
   const run = async (sql: string, format: string): Promise<string> => {
     if (closed) throw new Error('store is closed');
     try {
-      return (await session.queryAsync(sql, { format })).text();
+      return await track(async () => (await session.queryAsync(sql, { format })).text());
     } catch (err) {
       throw storeError(err, sql);
     }
@@ -83,7 +105,7 @@ export async function openChdbStore(options: ChdbOptions): Promise<Store> {
       if (closed) throw new Error('store is closed');
       if (payload.length === 0) return;
       try {
-        await session.insert({ table: qualify(table), values: Buffer.from(payload), format: 'JSONEachRow' });
+        await track(() => session.insert({ table: qualify(table), values: Buffer.from(payload), format: 'JSONEachRow' }));
       } catch (err) {
         throw storeError(err, `INSERT INTO ${table}`);
       }
@@ -95,7 +117,7 @@ export async function openChdbStore(options: ChdbOptions): Promise<Store> {
       for (const i of inserters) if (i.busy < inserter.busy) inserter = i;
       inserter.busy++;
       try {
-        await inserter.session.insert({ table: qualify(table), columns: columns.map(sqlIdent), values: typeof payload === 'string' ? Buffer.from(payload) : payload, format: 'TSV' });
+        await track(() => inserter.session.insert({ table: qualify(table), columns: columns.map(sqlIdent), values: typeof payload === 'string' ? Buffer.from(payload) : payload, format: 'TSV' }));
       } catch (err) {
         throw storeError(err, `INSERT INTO ${table}`);
       } finally {
@@ -113,10 +135,18 @@ export async function openChdbStore(options: ChdbOptions): Promise<Store> {
     async close() {
       if (closed) return;
       closed = true;
-      if (open && --open.users === 0) {
-        for (const i of open.inserters) i.session.close();
-        open.session.close();
-        open = null;
+      if (--shared.users === 0) {
+        if (open === shared) open = null;
+        // A statement still running (a timer's query racing shutdown) must finish first: closing
+        // its session under it crashes the process. Bounded, so a hung statement cannot hang exit.
+        if (shared.running > 0) {
+          await new Promise<void>((resolve) => {
+            shared.idle.push(resolve);
+            setTimeout(resolve, 30_000).unref();
+          });
+        }
+        for (const i of shared.inserters) i.session.close();
+        shared.session.close();
       }
     },
   };
