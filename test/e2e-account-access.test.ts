@@ -13,7 +13,7 @@ import type { Store } from '../store/types.ts';
 import { backends } from './support/backends.ts';
 import { TcpDevice, eventually } from './support/device.ts';
 import { startTestGateway } from './support/gateway.ts';
-import { refusedCode } from './support/mqtt.ts';
+import { connectDevice, refusedCode } from './support/mqtt.ts';
 
 const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
 
@@ -87,6 +87,8 @@ for (const backend of backends) {
       expect((await d.read(1))[0]).toBe(1);
       d.write(packet(1));
       expect((await d.read(4)).readUInt32BE(0)).toBe(1); // acked while in good standing
+      const mqttLate = await connectDevice(gw.ports.mqtt!, 'mqtt-late-1');
+      await mqttLate.publishAsync('fleetmeter/mqtt-late-1/telemetry', JSON.stringify({ time: '2026-01-05T00:00:00Z', lat: 1, lon: 2 }), { qos: 1 });
       const mq = await TcpDevice.connect(gw.ports.teltonikaTcp!);
       mq.write(encodeImei('352093086410002')); // on "good" today: unaffected throughout
       expect((await mq.read(1))[0]).toBe(1);
@@ -94,6 +96,11 @@ for (const backend of backends) {
       await eventually(() => teltonika(gw.ports.teltonikaTcp!, '352093086410001'), (a) => a === 0, 5000);
       d.write(packet(2));
       expect(await d.waitClosed()).toBe(true);
+      // MQTT: the next publish is refused and the connection closed.
+      const closed = new Promise<void>((resolve) => mqttLate.once('close', () => resolve()));
+      mqttLate.publish('fleetmeter/mqtt-late-1/telemetry', JSON.stringify({ time: '2026-01-05T00:01:00Z', lat: 1, lon: 2 }), { qos: 1 });
+      await closed;
+      await mqttLate.endAsync(true);
       await expect(d.read(4, 100)).rejects.toThrow(/closed/); // no ack: refused, not stored
       mq.write(packet(3));
       expect((await mq.read(4)).readUInt32BE(0)).toBe(1);
