@@ -25,7 +25,7 @@
  * (profile the gateway, print where it spends its time), --wait-quiet S (wait up to S s for the
  * machine to be idle first), --no-results (do not write RESULTS.md), --keep-data.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -40,19 +40,10 @@ import { openFileLimit, progressLine } from './simulator/report.ts';
 import { machine, machineLine, writeSection } from './simulator/results-md.ts';
 import { runSimulation } from './simulator/simulator.ts';
 import { waitQuiet } from './simulator/system-cpu.ts';
+import { countStoredRecords, nullStoreRows } from './simulator/stored-records.ts';
 
 const FD_LIMIT = 65536;
 const { flags } = splitArgs(process.argv.slice(2));
-
-if (flags['count-records']) {
-  // Child mode: chDB binds one data directory per process, so each count runs in its own.
-  const { openStore } = await import('../store/index.ts');
-  const store = await openStore({ backend: 'chdb', path: flags['count-records'], database: 'fleetmeter' });
-  const [row] = await store.query<{ n: string }>('SELECT count() AS n FROM records FINAL');
-  await store.close();
-  process.stdout.write(`${row.n}\n`);
-  process.exit(0);
-}
 
 const SCENARIOS = ['ingest', 'wialon-pipeline', 'ingest-null-store', 'simulator'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -98,7 +89,7 @@ async function gatewayTarget(name: string, nullStore = false): Promise<Target> {
       log('stopping the gateway (SIGTERM: it commits and acks what arrived)');
       const stopped = await gw.stop();
       log(`gateway exited (${stopped.signal ?? stopped.code}) in ${stopped.stopSeconds.toFixed(1)} s; counting records`);
-      const stored = nullStore ? nullStoreRows(gw.stdout()) : await countRecords(dataDir);
+      const stored = nullStore ? nullStoreRows(gw.stdout()) : await countStoredRecords(dataDir);
       if (!flags['keep-data']) rmSync(dataDir, { recursive: true, force: true });
       return { stored, stopSeconds: stopped.stopSeconds, profileDir: profDir };
     },
@@ -120,20 +111,6 @@ async function ackServerTarget(): Promise<Target> {
   };
 }
 
-/** The null-store gateway prints {"records":N} last. */
-function nullStoreRows(stdout: string): number {
-  const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{"records"'));
-  return line ? (JSON.parse(line) as { records: number }).records : NaN;
-}
-
-async function countRecords(dataDir: string): Promise<number> {
-  const child = spawn(process.execPath, ['bin/run-ts.js', 'bench/ingest.ts', '--count-records', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((r) => child.once('exit', r));
-  if (code !== 0) throw new Error(`counting records in ${dataDir} failed (exit ${code})`);
-  return Number(out.trim());
-}
 
 async function run(scenario: Scenario, target: Target, sim: SimulationOptions, measureFromMs: number, measureToMs: number): Promise<RunResult> {
   const sampler = new MetricsSampler(target.metricsUrl, () => target.cpuSeconds());

@@ -25,7 +25,7 @@
  * outstanding PUBACK has come back, the gateway gets SIGTERM and its data dir is opened to count
  * `records FINAL`, which must equal the records acked.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -38,19 +38,10 @@ import { MetricsSampler, metricValue } from './simulator/metrics-sampler.ts';
 import { openFileLimit } from './simulator/report.ts';
 import { machine, machineLine, writeSection } from './simulator/results-md.ts';
 import { machineBusySeconds, waitQuiet } from './simulator/system-cpu.ts';
+import { countStoredRecords, nullStoreRows } from './simulator/stored-records.ts';
 
 const FD_LIMIT = 65536;
 const { flags } = splitArgs(process.argv.slice(2));
-
-if (flags['count-records']) {
-  // Child mode: chDB binds one data directory per process.
-  const { openStore } = await import('../store/index.ts');
-  const store = await openStore({ backend: 'chdb', path: flags['count-records'], database: 'fleetmeter' });
-  const [row] = await store.query<{ n: string }>('SELECT count() AS n FROM records FINAL');
-  await store.close();
-  process.stdout.write(`${row.n}\n`);
-  process.exit(0);
-}
 
 const devices = Number(flags.devices ?? 5000);
 const durationS = Number(flags.duration ?? 30);
@@ -226,7 +217,7 @@ async function run(scenario: Scenario): Promise<RunResult> {
   await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
   log('stopping the gateway (SIGTERM), then counting records FINAL');
   await gw.stop();
-  const stored = nullStore ? nullStoreRows(gw.stdout()) : await countRecords(dataDir);
+  const stored = nullStore ? nullStoreRows(gw.stdout()) : await countStoredRecords(dataDir);
   if (!flags['keep-data']) rmSync(dataDir, { recursive: true, force: true });
 
   const span = (at1.at - at0.at) / 1000;
@@ -257,20 +248,6 @@ async function run(scenario: Scenario): Promise<RunResult> {
   };
 }
 
-/** The null-store gateway prints {"records":N} (rows it was given) last. */
-function nullStoreRows(stdout: string): number {
-  const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{"records"'));
-  return line ? (JSON.parse(line) as { records: number }).records : NaN;
-}
-
-async function countRecords(dataDir: string): Promise<number> {
-  const child = spawn(process.execPath, ['bin/run-ts.js', 'bench/mqtt.ts', '--count-records', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((r) => child.once('exit', r));
-  if (code !== 0) throw new Error(`counting records in ${dataDir} failed (exit ${code})`);
-  return Number(out.trim());
-}
 
 const n0 = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a');
 const n1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
