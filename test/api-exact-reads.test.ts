@@ -59,11 +59,10 @@ for (const backend of backends) {
       cleanup = opened.cleanup;
       store = opened.store;
       t = await startTestApi(store, { presenceCache: { now: () => Date.now() + skew } });
-      const post = async (url: string, body: unknown) => expect((await t.call('POST', url, { body })).status).toBeLessThan(300);
-      await post('/v1/accounts', { id: 'acme', name: 'Acme', timeZone: 'UTC', currency: 'EUR' });
-      await post('/v1/tariffs', { id: 'minute', effectiveFrom: '2020-01-01', definition: { name: 'Minute', unit: 'minute', price: { model: 'per-unit', unitPrice: '0.10' }, currency: 'EUR' } });
-      await post('/v1/accounts/acme/tariff-assignments', { tariffId: 'minute', effectiveFrom: '2020-01-01' });
-      await post('/v1/devices', { id: IMEI, protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2020-01-01' } });
+      await t.post('/v1/accounts', { id: 'acme', name: 'Acme', timeZone: 'UTC', currency: 'EUR' });
+      await t.post('/v1/tariffs', { id: 'minute', effectiveFrom: '2020-01-01', definition: { name: 'Minute', unit: 'minute', price: { model: 'per-unit', unitPrice: '0.10' }, currency: 'EUR' } });
+      await t.post('/v1/accounts/acme/tariff-assignments', { tariffId: 'minute', effectiveFrom: '2020-01-01' });
+      await t.post('/v1/devices', { id: IMEI, protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2020-01-01' } });
       // This instance ingests 10 minutes on March 10 (committed records, then the engine).
       const own = minutes(Date.UTC(2024, 2, 10, 9, 0), 10);
       await storeRecords(store, own);

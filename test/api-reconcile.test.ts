@@ -22,11 +22,10 @@ for (const backend of backends) {
       const opened = await backend.open();
       cleanup = opened.cleanup;
       t = await startTestApi(opened.store, { gateway: true });
-      const post = async (url: string, body: unknown) => expect((await t.call('POST', url, { body })).status).toBeLessThan(300);
-      await post('/v1/accounts', { id: 'acme', name: 'Acme', timeZone: 'UTC', currency: 'EUR' });
-      await post('/v1/tariffs', { id: 'minute', effectiveFrom: '2020-01-01', definition: { name: 'Minute', unit: 'minute', price: { model: 'per-unit', unitPrice: '0.10' }, currency: 'EUR' } });
-      await post('/v1/accounts/acme/tariff-assignments', { tariffId: 'minute', effectiveFrom: '2020-01-01' });
-      await post('/v1/devices', { id: IMEI, protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2020-01-01' } });
+      await t.post('/v1/accounts', { id: 'acme', name: 'Acme', timeZone: 'UTC', currency: 'EUR' });
+      await t.post('/v1/tariffs', { id: 'minute', effectiveFrom: '2020-01-01', definition: { name: 'Minute', unit: 'minute', price: { model: 'per-unit', unitPrice: '0.10' }, currency: 'EUR' } });
+      await t.post('/v1/accounts/acme/tariff-assignments', { tariffId: 'minute', effectiveFrom: '2020-01-01' });
+      await t.post('/v1/devices', { id: IMEI, protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2020-01-01' } });
       const d = await TcpDevice.connect(t.gateway!.ports.teltonikaTcp!);
       d.write(encodeImei(IMEI));
       await d.read(1);

@@ -12,12 +12,9 @@ import { StatementDoc, StatementPage } from '../api/schemas/statements.ts';
 import { statementCsv } from '../api/services/csv.ts';
 import type { StatementDoc as Doc } from '../rating/statement.ts';
 import { backends } from './support/backends.ts';
-import { expectError, expectSchema, startTestApi, type TestApi } from './api-support.ts';
+import { expectError, expectSchema, startTestApi, type TestApi, presenceRecord } from './api-support.ts';
 
-const rec = (deviceId: string, deviceTime: number): TelemetryRecord => ({
-  protocol: 'teltonika', deviceId, deviceTime, receivedAt: deviceTime + 500, latitude: null, longitude: null, altitude: null, speed: null, course: null,
-  satellites: null, hdop: null, valid: false, priority: null, eventId: null, io: [], archive: true,
-});
+const rec = presenceRecord;
 
 describe('statement CSV', () => {
   it('text that a spreadsheet would run as a formula gets a leading apostrophe', () => {
@@ -35,13 +32,12 @@ for (const backend of backends) {
       const opened = await backend.open();
       cleanup = opened.cleanup;
       t = await startTestApi(opened.store);
-      const post = async (url: string, body: unknown) => expect((await t.call('POST', url, { body })).status).toBeLessThan(300);
-      await post('/v1/accounts', { id: 'acme', name: 'Acme; "Fleet" =1', timeZone: 'UTC', currency: 'EUR' });
-      await post('/v1/accounts', { id: 'zeta', name: 'Zeta', timeZone: 'UTC', currency: 'EUR' });
-      await post('/v1/tariffs', { id: 'daily', effectiveFrom: '2020-01-01', definition: { name: 'Daily', unit: 'day', price: { model: 'per-unit', unitPrice: '2.00' }, currency: 'EUR' } });
-      for (const a of ['acme', 'zeta']) await post(`/v1/accounts/${a}/tariff-assignments`, { tariffId: 'daily', effectiveFrom: '2020-01-01' });
-      await post('/v1/devices', { id: 'd1', protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2020-01-01' } });
-      await post('/v1/devices', { id: 'd2', protocol: 'teltonika' });
+      await t.post('/v1/accounts', { id: 'acme', name: 'Acme; "Fleet" =1', timeZone: 'UTC', currency: 'EUR' });
+      await t.post('/v1/accounts', { id: 'zeta', name: 'Zeta', timeZone: 'UTC', currency: 'EUR' });
+      await t.post('/v1/tariffs', { id: 'daily', effectiveFrom: '2020-01-01', definition: { name: 'Daily', unit: 'day', price: { model: 'per-unit', unitPrice: '2.00' }, currency: 'EUR' } });
+      for (const a of ['acme', 'zeta']) await t.post(`/v1/accounts/${a}/tariff-assignments`, { tariffId: 'daily', effectiveFrom: '2020-01-01' });
+      await t.post('/v1/devices', { id: 'd1', protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2020-01-01' } });
+      await t.post('/v1/devices', { id: 'd2', protocol: 'teltonika' });
       t.live.sink.ingest([3, 4, 5].map((d) => rec('d1', Date.UTC(2024, 4, d, 10))));
       t.live.sink.ingest([20, 21].map((d) => rec('d2', Date.UTC(2024, 4, d, 10)))); // d2 is on no account yet
     });

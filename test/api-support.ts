@@ -14,6 +14,7 @@ import { allMigrations } from '../cli/runtime.ts';
 import { DeviceRegistry } from '../ingest/device-registry.ts';
 import type { Gateway } from '../ingest/gateway.ts';
 import { migrate } from '../store/migrate.ts';
+import type { TelemetryRecord } from '../protocols/record.ts';
 import type { Store } from '../store/types.ts';
 import { startTestGateway } from './support/gateway.ts';
 
@@ -26,6 +27,8 @@ export interface TestApi {
   call(method: string, url: string, opts?: CallOptions): Promise<Reply>;
   /** Through the real listening socket (fetch). */
   http(method: string, url: string, opts?: CallOptions): Promise<Reply>;
+  /** Set-up POST (admin key, through `inject`): fails the test unless it succeeds; the reply's JSON. */
+  post(url: string, body: unknown): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   close(): Promise<void>;
 }
 
@@ -78,7 +81,7 @@ export async function startTestApi(store: Store, options: { gateway?: boolean; n
       return undefined;
     }
   };
-  return {
+  const t: TestApi = {
     api,
     live,
     gateway,
@@ -86,6 +89,11 @@ export async function startTestApi(store: Store, options: { gateway?: boolean; n
     async call(method, url, o = {}) {
       const r = await api.app.inject({ method: method as 'GET', url, headers: headersOf(o), payload: o.body === undefined ? undefined : JSON.stringify(o.body) });
       return { status: r.statusCode, headers: r.headers, text: r.body, json: parse(r.body) };
+    },
+    async post(url, body) {
+      const r = await t.call('POST', url, { body });
+      expect(r.status, `POST ${url}: ${r.text}`).toBeLessThan(300);
+      return r.json;
     },
     async http(method, url, o = {}) {
       const r = await fetch(`http://127.0.0.1:${api.port}${url}`, { method, headers: headersOf(o), body: o.body === undefined ? undefined : JSON.stringify(o.body) });
@@ -100,6 +108,7 @@ export async function startTestApi(store: Store, options: { gateway?: boolean; n
       await live.stop();
     },
   };
+  return t;
 }
 
 /** Asserts an error reply: status and stable code (never the message text). */
@@ -112,3 +121,9 @@ export function expectSchema(schema: TSchema, body: unknown): void {
   const errors = [...Value.Errors(schema, body)].slice(0, 5);
   expect(errors, JSON.stringify(body).slice(0, 500)).toEqual([]);
 }
+
+/** A record that only marks the device online in its minute (no position): what usage and statement tests feed the engine. */
+export const presenceRecord = (deviceId: string, deviceTime: number): TelemetryRecord => ({
+  protocol: 'teltonika', deviceId, deviceTime, receivedAt: deviceTime + 500, latitude: null, longitude: null, altitude: null, speed: null, course: null,
+  satellites: null, hdop: null, valid: false, priority: null, eventId: null, io: [], archive: true,
+});

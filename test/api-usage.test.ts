@@ -38,17 +38,16 @@ for (const backend of backends) {
       const opened = await backend.open();
       cleanup = opened.cleanup;
       t = await startTestApi(opened.store);
-      const post = async (url: string, body: unknown) => expect((await t.call('POST', url, { body })).status).toBeLessThan(300);
-      await post('/v1/accounts', { id: 'berlin', name: 'Berlin', timeZone: 'Europe/Berlin', currency: 'EUR' });
-      await post('/v1/accounts', { id: 'tiered', name: 'Tiered', timeZone: 'UTC', currency: 'EUR' });
-      await post('/v1/accounts', { id: 'bare', name: 'No tariff', timeZone: 'UTC', currency: 'EUR' });
-      await post('/v1/tariffs', { id: 'minute', effectiveFrom: '2020-01-01', definition: { name: 'Per minute', unit: 'minute', price: { model: 'per-unit', unitPrice: '0.01' }, currency: 'EUR' } });
-      await post('/v1/tariffs', { id: 'tiers', effectiveFrom: '2020-01-01', definition: { name: 'Tiers', unit: 'minute', price: { model: 'graduated', tiers: [{ upTo: '5', unitPrice: '0.10' }, { upTo: null, unitPrice: '0.01' }] }, currency: 'EUR' } });
-      await post('/v1/accounts/berlin/tariff-assignments', { tariffId: 'minute', effectiveFrom: '2020-01-01' });
-      await post('/v1/accounts/tiered/tariff-assignments', { tariffId: 'tiers', effectiveFrom: '2020-01-01' });
-      await post('/v1/devices', { id: 'd1', protocol: 'teltonika', account: { accountId: 'berlin', effectiveFrom: '2020-01-01' } });
-      await post('/v1/devices', { id: 'd2', protocol: 'teltonika', account: { accountId: 'tiered', effectiveFrom: '2020-01-01' } });
-      await post('/v1/devices', { id: 'd3', protocol: 'teltonika', account: { accountId: 'bare', effectiveFrom: '2020-01-01' } });
+      await t.post('/v1/accounts', { id: 'berlin', name: 'Berlin', timeZone: 'Europe/Berlin', currency: 'EUR' });
+      await t.post('/v1/accounts', { id: 'tiered', name: 'Tiered', timeZone: 'UTC', currency: 'EUR' });
+      await t.post('/v1/accounts', { id: 'bare', name: 'No tariff', timeZone: 'UTC', currency: 'EUR' });
+      await t.post('/v1/tariffs', { id: 'minute', effectiveFrom: '2020-01-01', definition: { name: 'Per minute', unit: 'minute', price: { model: 'per-unit', unitPrice: '0.01' }, currency: 'EUR' } });
+      await t.post('/v1/tariffs', { id: 'tiers', effectiveFrom: '2020-01-01', definition: { name: 'Tiers', unit: 'minute', price: { model: 'graduated', tiers: [{ upTo: '5', unitPrice: '0.10' }, { upTo: null, unitPrice: '0.01' }] }, currency: 'EUR' } });
+      await t.post('/v1/accounts/berlin/tariff-assignments', { tariffId: 'minute', effectiveFrom: '2020-01-01' });
+      await t.post('/v1/accounts/tiered/tariff-assignments', { tariffId: 'tiers', effectiveFrom: '2020-01-01' });
+      await t.post('/v1/devices', { id: 'd1', protocol: 'teltonika', account: { accountId: 'berlin', effectiveFrom: '2020-01-01' } });
+      await t.post('/v1/devices', { id: 'd2', protocol: 'teltonika', account: { accountId: 'tiered', effectiveFrom: '2020-01-01' } });
+      await t.post('/v1/devices', { id: 'd3', protocol: 'teltonika', account: { accountId: 'bare', effectiveFrom: '2020-01-01' } });
       // d1: 10 minutes on June 5 2024 (12:00–12:09Z = 14:00 Berlin), 20 on June 6.
       t.live.sink.ingest([...minutes('d1', Date.UTC(2024, 5, 5, 12), 10), ...minutes('d1', Date.UTC(2024, 5, 6, 8), 20)]);
       // d2: 12 minutes on June 5; d3: 7 minutes, no tariff.

@@ -19,12 +19,9 @@ import { MAIL_CONSUMER } from '../billing/mail.ts';
 import { closeTarget, periodsToClose } from '../billing/period-close.ts';
 import type { TelemetryRecord } from '../protocols/record.ts';
 import { backends } from './support/backends.ts';
-import { startTestApi, type TestApi } from './api-support.ts';
+import { startTestApi, type TestApi, presenceRecord } from './api-support.ts';
 
-const rec = (deviceId: string, deviceTime: number): TelemetryRecord => ({
-  protocol: 'teltonika', deviceId, deviceTime, receivedAt: deviceTime + 500, latitude: null, longitude: null, altitude: null, speed: null, course: null,
-  satellites: null, hdop: null, valid: false, priority: null, eventId: null, io: [], archive: true,
-});
+const rec = presenceRecord;
 
 interface Mail {
   readonly to: string[];
@@ -111,15 +108,14 @@ for (const backend of backends) {
       cleanup = opened.cleanup;
       t = await startTestApi(opened.store, { now, billingOps: { ...opts, owner: 'inst-a' } });
       ops = t.api.services.ops;
-      const post = async (url: string, body: unknown) => expect((await t.call('POST', url, { body })).status, url).toBeLessThan(300);
-      await post('/v1/accounts', { id: 'acme', name: 'Acme Fleet', timeZone: 'UTC', currency: 'EUR', billing: { invoiceEmail: 'billing@acme.example' } });
-      await post('/v1/tariffs', { id: 'daily', effectiveFrom: '2020-01-01', definition: { name: 'Daily', unit: 'day', price: { model: 'per-unit', unitPrice: '2.00' }, currency: 'EUR' } });
-      await post('/v1/accounts/acme/tariff-assignments', { tariffId: 'daily', effectiveFrom: '2020-01-01' });
-      await post('/v1/devices', { id: 'd1', protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2020-01-01' } });
+      await t.post('/v1/accounts', { id: 'acme', name: 'Acme Fleet', timeZone: 'UTC', currency: 'EUR', billing: { invoiceEmail: 'billing@acme.example' } });
+      await t.post('/v1/tariffs', { id: 'daily', effectiveFrom: '2020-01-01', definition: { name: 'Daily', unit: 'day', price: { model: 'per-unit', unitPrice: '2.00' }, currency: 'EUR' } });
+      await t.post('/v1/accounts/acme/tariff-assignments', { tariffId: 'daily', effectiveFrom: '2020-01-01' });
+      await t.post('/v1/devices', { id: 'd1', protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2020-01-01' } });
       t.live.sink.ingest([3, 4, 5].map((d) => rec('d1', Date.UTC(2024, 4, d, 10))));
       clock = Date.UTC(2024, 5, 2, 12);
       // Created after May ended: May is not closed for it.
-      await post('/v1/accounts', { id: 'newco', name: 'NewCo', timeZone: 'UTC', currency: 'EUR' });
+      await t.post('/v1/accounts', { id: 'newco', name: 'NewCo', timeZone: 'UTC', currency: 'EUR' });
     });
     afterAll(async () => {
       await t?.close();
