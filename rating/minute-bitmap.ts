@@ -45,18 +45,7 @@ export function countBits(bits: DayBits): number {
 
 /** Set bits among minutes [from, to) of the day (clamped to 0…1440). */
 export function countRange(bits: DayBits, from: number, to: number): number {
-  if (from < 0) from = 0;
-  if (to > MINUTES_PER_DAY) to = MINUTES_PER_DAY;
-  if (from >= to) return 0;
-  const wFrom = from >>> 5;
-  const wTo = (to - 1) >>> 5;
-  const lowMask = (~0 << (from & 31)) >>> 0;
-  const highBits = ((to - 1) & 31) + 1;
-  const highMask = highBits === 32 ? 0xffffffff : ((1 << highBits) - 1) >>> 0;
-  if (wFrom === wTo) return popcount32(bits[wFrom] & lowMask & highMask);
-  let n = popcount32(bits[wFrom] & lowMask);
-  for (let w = wFrom + 1; w < wTo; w++) n += popcount32(bits[w]);
-  return n + popcount32(bits[wTo] & highMask);
+  return countRangeUpTo(bits, from, to, Infinity);
 }
 
 /**
