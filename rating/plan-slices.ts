@@ -5,18 +5,9 @@
  * and a day's hour/day buckets lie inside the day. Money is not sliced: included units, tiers and
  * minimum charges are account- and period-level steps; take amounts from the full statement.
  */
-import type { AccountPlan, Piece, Segment } from './plan.ts';
+import { type AccountPlan, type Piece, type Segment, clip } from './plan.ts';
 import type { Interval } from './units.ts';
 
-function clip(intervals: readonly Interval[], from: number, to: number): Interval[] {
-  const out: Interval[] = [];
-  for (const iv of intervals) {
-    const a = Math.max(iv.from, from);
-    const b = Math.min(iv.to, to);
-    if (b > a) out.push({ from: a, to: b });
-  }
-  return out;
-}
 
 /** The plan restricted to one device (null when the device has no time on the account in the period). */
 export function devicePlan(plan: AccountPlan, deviceId: string): AccountPlan | null {

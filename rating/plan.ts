@@ -46,7 +46,8 @@ export interface AccountPlan {
   readonly pieces: readonly Piece[];
 }
 
-function clip(intervals: readonly Interval[], from: number, to: number): Interval[] {
+/** The parts of `intervals` inside [from, to). */
+export function clip(intervals: readonly Interval[], from: number, to: number): Interval[] {
   const out: Interval[] = [];
   for (const iv of intervals) {
     const a = Math.max(iv.from, from);

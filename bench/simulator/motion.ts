@@ -4,18 +4,6 @@
  * record, speed and course follow the path, and the odometer only grows.
  */
 
-/** mulberry32: a tiny, fast, well-distributed 32-bit PRNG; deterministic for a seed. */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** One position sample; speed and course are integers, as trackers send them. */
 export interface Fix {
   latitude: number;

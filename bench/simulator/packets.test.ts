@@ -2,12 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { decodeTcpPacket, decodeUdpDatagram as decodeTeltonikaUdp } from '../../protocols/teltonika/index.ts';
 import { decodePacket, decodeUdpDatagram as decodeWialonUdp } from '../../protocols/wialon-ips/index.ts';
-import { createRandom, VehiclePath } from './motion.ts';
+import { prng } from '../../rating/synthetic.ts';
+import { VehiclePath } from './motion.ts';
 import { RecordSource } from './record-source.ts';
 import { buildTeltonikaTcp, buildTeltonikaUdp, TELTONIKA_IO_COUNT } from './teltonika-packets.ts';
 import { buildWialon, WIALON_PARAM_COUNT } from './wialon-packets.ts';
 
-const source = new RecordSource(new VehiclePath(createRandom(7)), Date.UTC(2026, 5, 30, 23, 59, 50), 1000);
+const source = new RecordSource(new VehiclePath(prng(7)), Date.UTC(2026, 5, 30, 23, 59, 50), 1000);
 const imei = '356307042441013';
 const at = Date.UTC(2026, 6, 1);
 

@@ -7,7 +7,8 @@ import { SimDevice, type DeviceEnv } from './device.ts';
 import { TeltonikaTcpDevice } from './device-teltonika-tcp.ts';
 import { TeltonikaUdpDevice, WialonUdpDevice } from './device-udp.ts';
 import { WialonTcpDevice } from './device-wialon-tcp.ts';
-import { createRandom, VehiclePath } from './motion.ts';
+import { prng } from '../../rating/synthetic.ts';
+import { VehiclePath } from './motion.ts';
 import { DEVICE_KINDS, devicesPerKind, validateOptions, type DeviceKind, type SimulationOptions } from './options.ts';
 import { RecordSource } from './record-source.ts';
 import { Scheduler } from './scheduler.ts';
@@ -63,7 +64,7 @@ function timeBase(o: SimulationOptions, step: number, startMs: number): number {
 export async function runSimulation(input: SimulationOptions, hooks: SimulationHooks = {}): Promise<Summary> {
   const options = validateOptions(input);
   const scheduler = new Scheduler();
-  const random = createRandom(options.seed);
+  const random = prng(options.seed);
   const stats = Object.fromEntries(DEVICE_KINDS.map((k) => [k, new KindStats(k)])) as { [K in DeviceKind]: KindStats };
   const startedAt = new Date();
   const step = recordStepMs(options);
