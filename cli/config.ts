@@ -49,7 +49,7 @@ const table = {
   mqttBridgeConnections: { env: 'FLEETMETER_MQTT_BRIDGE_CONNECTIONS', flag: 'mqtt-bridge-connections', default: '1', schema: int(1, 64), help: 'bridge connections; each carries one message per commit, so more need a shared group' },
   mqttBridgeVersion: { env: 'FLEETMETER_MQTT_BRIDGE_VERSION', flag: 'mqtt-bridge-version', default: '5', schema: Type.Union([Type.Literal(5), Type.Literal(4)]), help: 'MQTT version of the bridge: 5 (reason codes for refused messages) or 4 (3.1.1)' },
   adminHost: { env: 'FLEETMETER_ADMIN_HOST', flag: 'admin-host', default: '127.0.0.1', schema: Type.String({ minLength: 1 }), help: 'address of the admin listener (/metrics, /health)' },
-  adminPort: { ...port('admin port: /metrics (Prometheus), /health, /ready', '9464'), env: 'FLEETMETER_ADMIN_PORT', flag: 'admin-port' },
+  adminPort: { ...port('admin port: /metrics (Prometheus), /health, /ready, /commands/<device> (send: POST; journal: GET)', '9464'), env: 'FLEETMETER_ADMIN_PORT', flag: 'admin-port' },
   apiHost: { env: 'FLEETMETER_API_HOST', flag: 'api-host', default: '0.0.0.0', schema: Type.String({ minLength: 1 }), help: 'address the REST API binds to' },
   apiPort: { ...port('REST API port: /v1 (API keys), /openapi.json, /docs, /health, /ready', '8080'), env: 'FLEETMETER_API_PORT', flag: 'api-port' },
   unknownDevices: { env: 'FLEETMETER_UNKNOWN_DEVICES', flag: 'unknown-devices', default: 'accept', schema: Type.Union([Type.Literal('accept'), Type.Literal('reject')]), help: 'unregistered devices: accept (store and list as discovered) or reject (Teltonika 00, Wialon #AL#0)' },
