@@ -44,11 +44,12 @@ for (const backend of backends) {
       const rating = new RatingService({ store, presence: null as never });
       await rating.putAccount({ id: 'late', name: 'Late', timeZone: 'UTC', currency: 'EUR' });
       await rating.putAccount({ id: 'good', name: 'Good', timeZone: 'UTC', currency: 'EUR' });
-      for (const [id, protocol] of [['mqtt-late-1', 'mqtt-json'], ['352093086410001', 'teltonika'], ['352093086410002', 'teltonika'], ['mqtt-good-1', 'mqtt-json']] as const) {
+      for (const [id, protocol] of [['mqtt-late-1', 'mqtt-json'], ['352093086410001', 'teltonika'], ['352093086410002', 'teltonika'], ['mqtt-good-1', 'mqtt-json'], ['wialon-late-1', 'wialon-ips']] as const) {
         await gw.context.registry.upsert({ deviceId: id, protocol });
       }
       await rating.assignDevice('mqtt-late-1', 'late', '2024-01-01');
       await rating.assignDevice('352093086410001', 'late', '2024-01-01');
+      await rating.assignDevice('wialon-late-1', 'late', '2024-01-01');
       // Moves from "good" to "late" only tomorrow: on "good" today.
       await rating.assignDevice('352093086410002', 'good', '2024-01-01');
       await rating.assignDevice('352093086410002', 'late', tomorrow);
@@ -89,6 +90,9 @@ for (const backend of backends) {
       expect((await d.read(4)).readUInt32BE(0)).toBe(1); // acked while in good standing
       const mqttLate = await connectDevice(gw.ports.mqtt!, 'mqtt-late-1');
       await mqttLate.publishAsync('fleetmeter/mqtt-late-1/telemetry', JSON.stringify({ time: '2026-01-05T00:00:00Z', lat: 1, lon: 2 }), { qos: 1 });
+      const wialon = await TcpDevice.connect(gw.ports.wialonTcp!);
+      wialon.write('#L#wialon-late-1;NA\r\n'); // a v1.1 login
+      expect(await wialon.readLine()).toBe('#AL#1');
       const mq = await TcpDevice.connect(gw.ports.teltonikaTcp!);
       mq.write(encodeImei('352093086410002')); // on "good" today: unaffected throughout
       expect((await mq.read(1))[0]).toBe(1);
@@ -96,6 +100,8 @@ for (const backend of backends) {
       await eventually(() => teltonika(gw.ports.teltonikaTcp!, '352093086410001'), (a) => a === 0, 5000);
       d.write(packet(2));
       expect(await d.waitClosed()).toBe(true);
+      wialon.write('#SD#050126;000100;5544.6025;N;03739.6834;E;1;2;3;4\r\n');
+      expect(await wialon.waitClosed()).toBe(true); // no #ASD#1: refused, not stored
       // MQTT: the next publish is refused and the connection closed.
       const closed = new Promise<void>((resolve) => mqttLate.once('close', () => resolve()));
       mqttLate.publish('fleetmeter/mqtt-late-1/telemetry', JSON.stringify({ time: '2026-01-05T00:01:00Z', lat: 1, lon: 2 }), { qos: 1 });
