@@ -260,7 +260,7 @@ function render(results: readonly RunResult[], m: ReturnType<typeof machine>, lo
   return [
     `\`npm run bench:mqtt\` (\`bench/mqtt.ts\`): ${devices.toLocaleString('en-US')} MQTT devices (\`mqtt\` clients, MQTT 3.1.1, one connection each) publish QoS 1 to the embedded broker of a gateway running as its own process (\`node bin/fleetmeter.js serve\`, chDB, fresh data dir, default batching: 20 000 records or 50 ms${flags['gateway-args'] ? `, extra flags \`${flags['gateway-args']}\`` : ''}). Each device waits for the PUBACK (sent only after commit) before its next message. Measured over ${durationS} s, starting ${warmupMs / 1000} s after all devices connected and began publishing. In the closed-loop scenarios every device always has one message in flight, so their PUBACK latency is queueing (${devices.toLocaleString('en-US')} messages in flight / throughput), not the latency of a loaded-but-not-saturated gateway.`,
     '',
-    `**Machine:** ${machineLine(m)}. Devices and gateway share it, and so did other engineers' builds and benchmarks (load average before the runs: ${loadBefore.map((x) => x.toFixed(1)).join(', ')} for 1, 5, 15 min; *other processes* below is the CPU they took during each window).`,
+    `**Machine:** ${machineLine(m)}. Devices and gateway share it (load average before the runs: ${loadBefore.map((x) => x.toFixed(1)).join(', ')} for 1, 5, 15 min; *other processes* below is the CPU anything else on the machine took during each window).`,
     '',
     '| scenario | store | payload × points/msg | offered | messages/s acked | records/s acked | records/s committed | PUBACK p50 ms | p99 ms | max ms | gateway RSS peak MiB | gateway CPU cores | records/s committed per gateway core | bench CPU cores | other processes, cores | all connected after s | reconnects | records acked (whole run) | records stored (`FINAL`) | zero loss |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
@@ -270,7 +270,7 @@ function render(results: readonly RunResult[], m: ReturnType<typeof machine>, lo
     '',
     targetLine(results),
     '',
-    "Reading it: the gateway gets what CPU the machine leaves it (*gateway CPU cores*), so *records/s committed per gateway core* is the figure that carries over between runs. The *null-store* row is the MQTT path alone (broker, payload decode, record serialisation, acks); the difference to the chDB rows is the storage path that TCP ingest shares (record serialisation in `store/records.ts` and `ingest/pipeline.ts`, chDB's JSONEachRow insert, the rating sink): see *Ingest (bench:ingest)* for the same profile on TCP.",
+    "Reading it: the gateway gets what CPU the machine leaves it (*gateway CPU cores*), so *records/s committed per gateway core* is the figure that carries over between runs. The *null-store* row is the MQTT path alone (broker, payload decode, record serialisation, acks); the difference to the chDB rows is the storage path that TCP ingest shares (record serialisation in `store/records.ts` and `ingest/pipeline.ts`, chDB's TabSeparated insert, the rating sink): see *Ingest (bench:ingest)* for the same profile on TCP.",
   ].join('\n');
 }
 

@@ -522,7 +522,7 @@ function verdicts(run: RunResults): string[] {
     const worst = (mode: string) => Math.max(...pct(run.statement!, mode, 'p99'));
     const p50s = (mode: string) => pct(run.statement!, mode, 'p50').map(ms).join(' / ');
     out.push(
-      `- Statement p99 ≤ 200 ms: warm ${yes(worst('warm') <= 200)} (worst p99 ${ms(worst('warm'))} ms; p50 ${p50s('warm')} ms for minute / hour / day / month), live ${yes(worst('live') <= 200)} (worst p99 ${ms(worst('live'))} ms), uncached ${yes(worst('uncached') <= 200)} (worst p99 ${ms(worst('uncached'))} ms). See the load column: p99 here is set by the other processes on 2 vCPUs.`,
+      `- Statement p99 ≤ 200 ms: warm ${yes(worst('warm') <= 200)} (worst p99 ${ms(worst('warm'))} ms; p50 ${p50s('warm')} ms for minute / hour / day / month), live ${yes(worst('live') <= 200)} (worst p99 ${ms(worst('live'))} ms), uncached ${yes(worst('uncached') <= 200)} (worst p99 ${ms(worst('uncached'))} ms). *Uncached* (no read cache) is for reference: the service always runs with the cache. The load column shows what else ran meanwhile.`,
     );
   }
   return out;
@@ -531,7 +531,7 @@ function verdicts(run: RunResults): string[] {
 function renderSection(run: RunResults, others: readonly RunResults[] = []): string {
   const lines: string[] = [HEADING, ''];
   lines.push(`\`npm run bench:rating\` (\`bench/rating.ts\`), run ${run.startedAt}. **Machine:** ${run.machine}.`);
-  lines.push("The machine is shared with other engineers' test runs: each row carries the 1-minute load average at its start → end (2 vCPUs: a load above 2 means this process shares its core).");
+  lines.push("Each row carries the 1-minute load average at its start → end (2 vCPUs: a load above 2 means this process shared its cores with other work).");
   lines.push('');
   lines.push(...verdicts(run));
   lines.push('');
