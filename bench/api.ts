@@ -399,11 +399,11 @@ of its records. Simulator: ${simSummary.totals?.recordsAcked?.toLocaleString('en
 Reading it:
 - *CPU cores* is the average over each run, from /proc: the server process (its JavaScript thread, GC and chDB's threads), the load
   generator, the simulator, and every other process on the machine. With ${m.cores} CPUs, whatever the other columns take is not
-  available to the server; "other processes" is other work on this shared machine during the run.
+  available to the server; "other processes" is any other work on the machine during the run.
 - The server's JavaScript runs on one thread: request handling, the ingest path (decode, serialisation, batching, commit) and GC
-  share it, so ingest work and GC pauses show up directly as API latency (the event-loop delay column). The gateway alone commits
-  a few thousand records/s on this machine (see Ingest above); the offered 20 000 records/s cannot be absorbed here, and the
-  "ingest records/s meanwhile" column shows what was.
+  share it, so ingest work and GC pauses show up directly as API latency (the event-loop delay column); chDB's inserts and
+  merges take the other core. The "ingest records/s meanwhile" column shows how much of the offered 20 000 records/s was
+  committed while the API was under load.
 - The last row is the same device-usage load with the simulator stopped: what the API itself serves on this machine.`;
 process.stdout.write(`\n${table}\n`);
 if (flags['no-results'] !== 'true') {
