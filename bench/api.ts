@@ -36,7 +36,7 @@ import { MemoryPresenceStorage, storageSource } from '../rating/presence-storage
 import { monthPeriod } from '../rating/calendar.ts';
 import { isoToDay } from '../rating/time.ts';
 import { migrate, openStore } from '../store/index.ts';
-import { RECORD_COLUMNS, recordTsv } from '../store/records.ts';
+import { RECORD_COLUMNS, recordRows } from '../store/records.ts';
 import type { TelemetryRecord } from '../protocols/record.ts';
 import { machine, machineLine, writeSection } from './simulator/results-md.ts';
 import { machineBusySeconds, processCpuSeconds } from './simulator/system-cpu.ts';
@@ -149,7 +149,7 @@ const record = (id: string, i: number): TelemetryRecord => ({
   archive: false,
 });
 for (let i = 0; i < ids.length; i += 50_000) {
-  await store.insertTsv('records', RECORD_COLUMNS, ids.slice(i, i + 50_000).map((id, j) => recordTsv(record(id, i + j), 'tcp', i + j)).join(''));
+  await store.insertRowBinary('records', RECORD_COLUMNS, recordRows(ids.slice(i, i + 50_000).map((id, j) => record(id, i + j)), 'tcp', (j) => i + j));
 }
 say(`data: ${presenceRowsWritten} device-days of presence, ${ids.length} records (${((t() - t0) / 1000).toFixed(1)} s)`);
 

@@ -12,9 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allMigrations, splitArgs } from '../cli/runtime.ts';
-import { FRAME_COLUMNS, RECORD_COLUMNS, writeFrameTsv, writeRecordTsv } from '../store/records.ts';
+import { FRAME_COLUMNS, RECORD_COLUMNS, writeFrameRow, writeRecordRow } from '../store/records.ts';
 import { migrate, openStore, storeMigrations } from '../store/index.ts';
-import { TsvWriter } from '../store/tsv-writer.ts';
+import { RowBinaryWriter } from '../store/row-binary.ts';
 import type { Migration } from '../store/types.ts';
 import { machine, machineLine, writeSection } from './simulator/results-md.ts';
 
@@ -27,18 +27,18 @@ function payloads() {
   const frame = Buffer.alloc(1300, 7);
   const out: { records: Buffer; frames: Buffer }[] = [];
   for (let b = 0; b < BATCHES; b++) {
-    const r = new TsvWriter(1 << 22);
-    const f = new TsvWriter(1 << 22);
+    const r = new RowBinaryWriter(1 << 22);
+    const f = new RowBinaryWriter(1 << 22);
     for (let i = 0; i < BATCH; i++) {
       const n = b * BATCH + i;
       const deviceId = String(352093081000000 + (n % 6000));
-      writeRecordTsv(
+      writeRecordRow(
         r,
         { protocol: 'teltonika', deviceId, deviceTime: now + n * 1000, receivedAt: now + n * 1000 + 500, latitude: 54.1234567, longitude: 25.7654321, altitude: 120, speed: 55, course: 180, satellites: 11, hdop: null, valid: true, priority: 0, eventId: 0, archive: false, io: Array.from({ length: 20 }, (_, k) => ({ id: k + 1, value: (n * 31 + k) % 100_000 })) },
         'tcp',
         n,
       );
-      if (i % 10 === 0) writeFrameTsv(f, deviceId, 'teltonika', 'tcp', now + n * 1000, n, frame);
+      if (i % 10 === 0) writeFrameRow(f, deviceId, 'teltonika', 'tcp', now + n * 1000, n, frame);
     }
     out.push({ records: Buffer.from(r.bytes()), frames: Buffer.from(f.bytes()) });
   }
@@ -62,8 +62,8 @@ async function runCase(name: string, migrations: readonly Migration[], tables: '
     const t0 = performance.now();
     for (const b of data) {
       await Promise.all([
-        tables !== 'frames' ? store.insertTsv('records', RECORD_COLUMNS, b.records) : null,
-        tables !== 'records' ? store.insertTsv('frames', FRAME_COLUMNS, b.frames) : null,
+        tables !== 'frames' ? store.insertRowBinary('records', RECORD_COLUMNS, b.records) : null,
+        tables !== 'records' ? store.insertRowBinary('frames', FRAME_COLUMNS, b.frames) : null,
       ]);
     }
     const wall = (performance.now() - t0) / 1000;
@@ -100,7 +100,7 @@ const total = rows[rows.length - 1].cpuMicrosPerRecord;
 const body = `\`npm run bench:insert-cost\` (\`bench/insert-cost.ts\`), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.
 **Machine:** ${machineLine(m)}.
 
-${BATCHES} inserts of ${BATCH.toLocaleString('en-US')} rows (TabSeparated, as the pipeline writes them: Teltonika Codec 8E records with
+${BATCHES} inserts of ${BATCH.toLocaleString('en-US')} rows (RowBinary, as the pipeline writes them: Teltonika Codec 8E records with
 20 IO elements, 6 000 devices) into a fresh embedded chDB, one after another; CPU is the whole process's (every chDB thread).
 
 | insert | records/s (one insert at a time) | CPU µs per record |
@@ -108,7 +108,7 @@ ${BATCHES} inserts of ${BATCH.toLocaleString('en-US')} rows (TabSeparated, as th
 ${rows.map((r) => `| ${r.what} | ${r.rowsPerSecond.toLocaleString('en-US')} | ${r.cpuMicrosPerRecord} |`).join('\n')}
 
 What this means for bench:ingest: storing a record costs chDB about ${total} µs of CPU; the gateway's JavaScript
-(decode, TabSeparated serialisation, acks, rating) costs about 11–12 µs more (ingest-null-store above: ~88 000 records/s on
+(decode, RowBinary serialisation, acks, rating) costs about 11–12 µs more (ingest-null-store above: ~88 000 records/s on
 1.09 cores). At 100 000 records/s that is about ${Math.round(((total + 11.5) * 100_000) / 1e6 * 10) / 10} cores for the gateway alone,
 before the simulator — more than this ${m.cores}-CPU machine has, so the ≥ 100 000 records/s target cannot be met here with
 chDB in-process and this schema (every record with its IO list, every raw frame). A ClickHouse server on other cores, or more

@@ -270,7 +270,7 @@ function render(results: readonly RunResult[], m: ReturnType<typeof machine>, lo
     '',
     targetLine(results),
     '',
-    "Reading it: the gateway gets what CPU the machine leaves it (*gateway CPU cores*), so *records/s committed per gateway core* is the figure that carries over between runs. The *null-store* row is the MQTT path alone (broker, payload decode, record serialisation, acks); the difference to the chDB rows is the storage path that TCP ingest shares (record serialisation in `store/records.ts` and `ingest/pipeline.ts`, chDB's TabSeparated insert, the rating sink): see *Ingest (bench:ingest)* for the same profile on TCP.",
+    "Reading it: the gateway gets what CPU the machine leaves it (*gateway CPU cores*), so *records/s committed per gateway core* is the figure that carries over between runs. The *null-store* row is the MQTT path alone (broker, payload decode, record serialisation, acks); the difference to the chDB rows is the storage path that TCP ingest shares (record serialisation in `store/records.ts` and `ingest/pipeline.ts`, chDB's RowBinary insert, the rating sink): see *Ingest (bench:ingest)* for the same profile on TCP.",
   ].join('\n');
 }
 

@@ -42,13 +42,13 @@ function flaky(store: Store) {
   const state = { failures: 0, inserts: 0 };
   const wrapped: Store = {
     ...store,
-    async insertTsv(table, columns, payload) {
+    async insertRowBinary(table, columns, payload) {
       state.inserts++;
       if (state.failures > 0) {
         state.failures--;
         throw new Error('injected: connection refused');
       }
-      return store.insertTsv(table, columns, payload);
+      return store.insertRowBinary(table, columns, payload);
     },
   };
   return { store: wrapped, state };

@@ -16,14 +16,14 @@
  * Memory is bounded by backpressure, not by dropping: once `maxQueuedRecords` are waiting, `full`
  * is true and sessions stop reading their sockets until there is room again (`onRoom`). The bound
  * is exact for what a session reads next; a chunk already read when the bound was reached is
- * still accepted (at most one chunk per connection over the bound). Serialisation to TabSeparated
+ * still accepted (at most one chunk per connection over the bound). Serialisation to RowBinary
  * happens here, once per record, when the unit is submitted.
  */
 import { EventEmitter } from 'node:events';
 import type { CommittedRecord, ProtocolName, TelemetryRecord, Transport } from '../protocols/record.ts';
 import type { Store } from '../store/types.ts';
-import { FRAME_COLUMNS, RECORD_COLUMNS, hashBytes, writeFrameTsv, writeRecordTsv } from '../store/records.ts';
-import { TsvWriter } from '../store/tsv-writer.ts';
+import { FRAME_COLUMNS, RECORD_COLUMNS, hashBytes, writeFrameRow, writeRecordRow } from '../store/records.ts';
+import { RowBinaryWriter } from '../store/row-binary.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface IngestUnit {
@@ -73,9 +73,9 @@ interface Waiter {
 }
 
 interface Batch {
-  /** The `records` and `frames` payloads, TabSeparated bytes written as units arrive. */
-  recordRows: TsvWriter;
-  frameRows: TsvWriter;
+  /** The `records` and `frames` payloads, RowBinary bytes written as units arrive. */
+  recordRows: RowBinaryWriter;
+  frameRows: RowBinaryWriter;
   /** What the sink needs of each record, kept until commit (the rows are already serialised). */
   records: CommittedRecord[];
   waiters: Waiter[];
@@ -85,7 +85,7 @@ interface Batch {
 export class Pipeline extends EventEmitter {
   readonly options: PipelineOptions;
   /** Payload writers of committed batches, reused (their buffers are the batch's largest allocation). */
-  private readonly spareWriters: TsvWriter[] = [];
+  private readonly spareWriters: RowBinaryWriter[] = [];
   private current: Batch = this.newBatch();
   /** The current batch is due: its delay passed or it reached `batchRecords`. */
   private due = false;
@@ -109,7 +109,7 @@ export class Pipeline extends EventEmitter {
 
   private newBatch(): Batch {
     const writer = () => {
-      const w = this.spareWriters.pop() ?? new TsvWriter(1 << 20);
+      const w = this.spareWriters.pop() ?? new RowBinaryWriter(1 << 20);
       w.reset();
       return w;
     };
@@ -145,10 +145,10 @@ export class Pipeline extends EventEmitter {
       const b = this.current;
       const frameHash = hashBytes(unit.frame);
       if (unit.frame.length > 0) {
-        writeFrameTsv(b.frameRows, unit.deviceId, unit.protocol, unit.transport, unit.receivedAt, frameHash, unit.frame);
+        writeFrameRow(b.frameRows, unit.deviceId, unit.protocol, unit.transport, unit.receivedAt, frameHash, unit.frame);
       }
       for (const r of unit.records) {
-        writeRecordTsv(b.recordRows, r, unit.transport, frameHash);
+        writeRecordRow(b.recordRows, r, unit.transport, frameHash);
         b.records.push({
           deviceId: r.deviceId,
           protocol: r.protocol,
@@ -227,7 +227,7 @@ export class Pipeline extends EventEmitter {
       try {
         // Records and frames are separate inserts; both are idempotent, so a retry after a
         // partial success stores nothing twice.
-        await Promise.all([this.store.insertTsv('records', RECORD_COLUMNS, recordsPayload), this.store.insertTsv('frames', FRAME_COLUMNS, framesPayload)]);
+        await Promise.all([this.store.insertRowBinary('records', RECORD_COLUMNS, recordsPayload), this.store.insertRowBinary('frames', FRAME_COLUMNS, framesPayload)]);
         committed = true;
         break;
       } catch (err) {

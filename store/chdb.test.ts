@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openChdbStore } from './chdb.ts';
+import { RowBinaryWriter } from './row-binary.ts';
 
 describe('chDB store', () => {
   it('close waits for statements still running (closing a session under one crashes the process)', async () => {
@@ -11,7 +12,10 @@ describe('chDB store', () => {
       const store = await openChdbStore({ path: dir, database: 'close_test' });
       await store.command('CREATE TABLE t (a UInt64) ENGINE = MergeTree ORDER BY a');
       const slow = store.query<{ s: number }>('SELECT sleep(1) AS s');
-      const insert = store.insertTsv('t', ['a'], '1\n2\n');
+      const payload = new RowBinaryWriter();
+      payload.int64(1);
+      payload.int64(2);
+      const insert = store.insertRowBinary('t', [{ name: 'a', type: 'UInt64' }], payload.bytes());
       await new Promise((r) => setTimeout(r, 50));
       const started = Date.now();
       await store.close();
@@ -23,6 +27,31 @@ describe('chDB store', () => {
       const again = await openChdbStore({ path: dir, database: 'close_test' });
       expect(await again.query<{ n: string }>('SELECT count() AS n FROM t')).toEqual([{ n: '2' }]);
       await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('chDB RowBinary insert', () => {
+  it('stores every row of a large payload (binary inlined into a query was cut short) and leaves no payload file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fm-chdb-rb-'));
+    try {
+      const store = await openChdbStore({ path: dir, database: 'rb_test' });
+      await store.command('CREATE TABLE t (a UInt64, f Float64, s String) ENGINE = MergeTree ORDER BY a');
+      const w = new RowBinaryWriter(16);
+      const rows = 50_000;
+      for (let i = 0; i < rows; i++) {
+        w.int64(i * 7919 + 13);
+        w.float64(i / 3);
+        w.string(i % 97 === 0 ? 'line\nbreak\ttab\u0000nul' : String(i));
+      }
+      await store.insertRowBinary('t', [{ name: 'a', type: 'UInt64' }, { name: 'f', type: 'Float64' }, { name: 's', type: 'String' }], w.bytes());
+      expect(await store.query('SELECT count() AS n, sum(a) AS a, countIf(s = \'line\\nbreak\\ttab\\0nul\') AS odd FROM t')).toEqual([
+        { n: String(rows), a: String((7919 * rows * (rows - 1)) / 2 + 13 * rows), odd: String(Math.ceil(rows / 97)) },
+      ]);
+      expect(readdirSync(join(dir, '.insert'))).toEqual([]);
+      await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

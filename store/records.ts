@@ -1,13 +1,17 @@
 /**
- * Row codec for the `records` and `frames` tables: TelemetryRecord → one TabSeparated line (the
+ * Row codec for the `records` and `frames` tables: TelemetryRecord → one RowBinary row (the
  * ingest hot path: one hand-written serialisation, no intermediate objects) and back.
  *
  * `record_hash` is a 53-bit hash of the record's content — everything the device said, nothing
  * the gateway added (receive time, transport, frame) — so a resend of the same data always gets
- * the same dedup key, whichever packet or connection carried it.
+ * the same dedup key, whichever packet or connection carried it. It hashes the row's content
+ * bytes as written here; rows stored before the RowBinary payload (fleetmeter ≤ 0.1, TabSeparated)
+ * hashed the TabSeparated text, so a packet stored by that version and resent after the upgrade
+ * is stored once more (a graceful stop acks everything it committed, so only a crash leaves such
+ * a packet unacknowledged).
  */
 import type { IoElement, IoValue, ProtocolName, TelemetryRecord, Transport } from '../protocols/record.ts';
-import { TsvWriter } from './tsv-writer.ts';
+import { type Column, RowBinaryWriter } from './row-binary.ts';
 
 const DAY_MS = 86_400_000;
 /** 2000-01-01T00:00:00Z: device times before this are not plausible (clock not set). */
@@ -21,17 +25,6 @@ export const EPOCH_2000_MS = 946_684_800_000;
 export function partitionDay(deviceTime: number | null, receivedAt: number): number {
   const t = deviceTime !== null && deviceTime >= EPOCH_2000_MS && deviceTime <= receivedAt + DAY_MS ? deviceTime : receivedAt;
   return Math.floor(t / DAY_MS);
-}
-
-let lastDayNumber = NaN;
-let lastDayText = '';
-/** 'YYYY-MM-DD' of a UTC day number; memoised for the last day (a batch is mostly one day). */
-function isoDay(dayNumber: number): string {
-  if (dayNumber !== lastDayNumber) {
-    lastDayText = new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
-    lastDayNumber = dayNumber;
-  }
-  return lastDayText;
 }
 
 /** cyrb53 (public domain) over bytes: fast, well-mixed 53-bit hash, exact as a JS number. */
@@ -98,11 +91,6 @@ function ioValue(kind: string, text: string): IoValue {
   }
 }
 
-/** TabSeparated escaping (ClickHouse input rules): backslash, tab, line feed, carriage return. */
-export function tsvEscape(text: string): string {
-  return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : text;
-}
-
 /**
  * IO elements as one JSON text, exact and in the device's order (duplicates kept): an array of
  * `[id, value]` pairs. The id keeps its type (Teltonika numbers, Wialon/JSON names as strings);
@@ -138,17 +126,37 @@ export function ioFromText(text: string): IoElement[] {
 }
 
 /**
- * The `records` columns in the order `recordTsv` writes them: first what the device said (the
- * content, hashed for the dedup key), then what the gateway added.
+ * The `records` columns in the order `writeRecordRow` writes them: first what the device said (the
+ * content, hashed for the dedup key), then what the gateway added. The types are the table's.
  */
-export const RECORD_COLUMNS = [
-  'device_id', 'device_ts', 'has_device_time', 'protocol', 'latitude', 'longitude', 'altitude', 'speed', 'course', 'satellites', 'hdop',
-  'valid', 'priority', 'event_id', 'archive', 'io', 'extras',
-  'day', 'transport', 'received_ts', 'frame_hash', 'record_hash',
-] as const;
+export const RECORD_COLUMNS: readonly Column[] = [
+  { name: 'device_id', type: 'String' },
+  { name: 'device_ts', type: 'Int64' },
+  { name: 'has_device_time', type: 'UInt8' },
+  { name: 'protocol', type: 'String' },
+  { name: 'latitude', type: 'Nullable(Float64)' },
+  { name: 'longitude', type: 'Nullable(Float64)' },
+  { name: 'altitude', type: 'Nullable(Float64)' },
+  { name: 'speed', type: 'Nullable(Float64)' },
+  { name: 'course', type: 'Nullable(Float64)' },
+  { name: 'satellites', type: 'Nullable(UInt16)' },
+  { name: 'hdop', type: 'Nullable(Float64)' },
+  { name: 'valid', type: 'UInt8' },
+  { name: 'priority', type: 'Nullable(UInt8)' },
+  { name: 'event_id', type: 'Nullable(UInt32)' },
+  { name: 'archive', type: 'UInt8' },
+  { name: 'io', type: 'String' },
+  { name: 'extras', type: 'String' },
+  { name: 'day', type: 'Date' },
+  { name: 'transport', type: 'String' },
+  { name: 'received_ts', type: 'Int64' },
+  { name: 'frame_hash', type: 'UInt64' },
+  { name: 'record_hash', type: 'UInt64' },
+];
 
-/** Writes the IO list as `ioToText` does, TabSeparated-escaped, straight into the payload. */
-function writeIo(w: TsvWriter, io: readonly IoElement[]): void {
+/** Writes the IO list as `ioToText` does, straight into the payload (inside a String). */
+function writeIo(w: RowBinaryWriter, io: readonly IoElement[]): void {
+  const start = w.beginString();
   w.byte(91); // [
   for (let i = 0; i < io.length; i++) {
     const e = io[i];
@@ -168,93 +176,79 @@ function writeIo(w: TsvWriter, io: readonly IoElement[]): void {
     w.byte(93);
   }
   w.byte(93); // ]
+  w.endString(start);
 }
 
 /**
- * Appends one `records` row (columns `RECORD_COLUMNS`, newline-terminated) to the payload. The
- * ingest hot path: bytes written in place, no strings built per field or per row; TSV is the text
- * format ClickHouse parses fastest, and the IO list is one column (three arrays of strings cost
- * the parser several times more).
+ * Appends one `records` row (columns `RECORD_COLUMNS`) to the payload. The ingest hot path: bytes
+ * written in place, no strings built per field or per row; the IO list is one JSON text column
+ * (three arrays of strings cost ClickHouse several times more).
  */
-export function writeRecordTsv(w: TsvWriter, r: TelemetryRecord, transport: Transport, frameHash: number): void {
+export function writeRecordRow(w: RowBinaryWriter, r: TelemetryRecord, transport: Transport, frameHash: number): void {
   const hasTime = r.deviceTime !== null && Number.isSafeInteger(r.deviceTime);
   const start = w.len;
   // Content: what the device said, hashed for the dedup key.
-  w.text(r.deviceId);
-  w.tab();
-  w.integer(hasTime ? (r.deviceTime as number) : r.receivedAt);
-  w.ascii(hasTime ? '\t1\t' : '\t0\t');
-  w.ascii(r.protocol);
-  w.tab();
-  w.nullableNumber(r.latitude);
-  w.tab();
-  w.nullableNumber(r.longitude);
-  w.tab();
-  w.nullableNumber(r.altitude);
-  w.tab();
-  w.nullableNumber(r.speed);
-  w.tab();
-  w.nullableNumber(r.course);
-  w.tab();
-  w.nullableNumber(r.satellites);
-  w.tab();
-  w.nullableNumber(r.hdop);
-  w.ascii(r.valid ? '\t1\t' : '\t0\t');
-  w.nullableNumber(r.priority);
-  w.tab();
-  w.nullableNumber(r.eventId);
-  w.ascii(r.archive ? '\t1\t' : '\t0\t');
+  w.string(r.deviceId);
+  w.int64(hasTime ? (r.deviceTime as number) : r.receivedAt);
+  w.uint8(hasTime ? 1 : 0);
+  w.string(r.protocol);
+  w.nullableFloat64(r.latitude);
+  w.nullableFloat64(r.longitude);
+  w.nullableFloat64(r.altitude);
+  w.nullableFloat64(r.speed);
+  w.nullableFloat64(r.course);
+  w.nullableUInt(r.satellites, 2);
+  w.nullableFloat64(r.hdop);
+  w.uint8(r.valid ? 1 : 0);
+  w.nullableUInt(r.priority, 1);
+  w.nullableUInt(r.eventId, 4);
+  w.uint8(r.archive ? 1 : 0);
   writeIo(w, r.io);
-  w.tab();
-  if (r.extras) w.text(JSON.stringify(r.extras));
-  else w.ascii('{}');
+  if (r.extras) w.string(JSON.stringify(r.extras));
+  else w.string('{}');
   // A record without a device time is only "the same" if it also arrived at the same time.
   const hash = hashBytes(w.buf.subarray(start, w.len), hasTime ? 0 : 1);
-  w.tab();
-  w.ascii(isoDay(partitionDay(hasTime ? r.deviceTime : null, r.receivedAt)));
-  w.tab();
-  w.ascii(transport);
-  w.tab();
-  w.integer(r.receivedAt);
-  w.tab();
-  w.integer(frameHash);
-  w.tab();
-  w.integer(hash);
-  w.newline();
+  w.date(partitionDay(hasTime ? r.deviceTime : null, r.receivedAt));
+  w.string(transport);
+  w.int64(r.receivedAt);
+  w.int64(frameHash);
+  w.int64(hash);
 }
 
-/** One `records` row as a TabSeparated line with its newline (tests, tools; ingest uses `writeRecordTsv`). */
-export function recordTsv(r: TelemetryRecord, transport: Transport, frameHash: number): string {
-  const w = new TsvWriter(1024);
-  writeRecordTsv(w, r, transport, frameHash);
-  return w.toString();
+/** `records` rows as one RowBinary payload (tests, tools; ingest uses `writeRecordRow`). */
+export function recordRows(records: readonly TelemetryRecord[], transport: Transport, frameHash: number | ((i: number) => number)): Buffer {
+  const w = new RowBinaryWriter(1024);
+  records.forEach((r, i) => writeRecordRow(w, r, transport, typeof frameHash === 'number' ? frameHash : frameHash(i)));
+  return Buffer.from(w.bytes());
 }
 
-export const FRAME_COLUMNS = ['device_id', 'day', 'frame_hash', 'protocol', 'transport', 'received_ts', 'bytes_hex'] as const;
+/** The `frames` columns in the order `writeFrameRow` writes them. */
+export const FRAME_COLUMNS: readonly Column[] = [
+  { name: 'device_id', type: 'String' },
+  { name: 'day', type: 'Date' },
+  { name: 'frame_hash', type: 'UInt64' },
+  { name: 'protocol', type: 'String' },
+  { name: 'transport', type: 'String' },
+  { name: 'received_ts', type: 'Int64' },
+  { name: 'bytes_hex', type: 'String' },
+];
 
-/** Appends one `frames` row (columns `FRAME_COLUMNS`, newline-terminated) to the payload. */
-export function writeFrameTsv(w: TsvWriter, deviceId: string, protocol: ProtocolName, transport: Transport, receivedAt: number, frameHash: number, bytes: Uint8Array): void {
-  w.text(deviceId);
-  w.tab();
-  w.ascii(isoDay(Math.floor(receivedAt / DAY_MS)));
-  w.tab();
-  w.integer(frameHash);
-  w.tab();
-  w.ascii(protocol);
-  w.tab();
-  w.ascii(transport);
-  w.tab();
-  w.integer(receivedAt);
-  w.tab();
-  w.hex(bytes);
-  w.newline();
+/** Appends one `frames` row (columns `FRAME_COLUMNS`) to the payload. */
+export function writeFrameRow(w: RowBinaryWriter, deviceId: string, protocol: ProtocolName, transport: Transport, receivedAt: number, frameHash: number, bytes: Uint8Array): void {
+  w.string(deviceId);
+  w.date(Math.floor(receivedAt / DAY_MS));
+  w.int64(frameHash);
+  w.string(protocol);
+  w.string(transport);
+  w.int64(receivedAt);
+  w.hexString(bytes);
 }
 
-/** One `frames` row as a TabSeparated line with its newline. */
-export function frameTsv(deviceId: string, protocol: ProtocolName, transport: Transport, receivedAt: number, frameHash: number, bytes: Uint8Array): string {
-  const w = new TsvWriter(bytes.length * 2 + 128);
-  writeFrameTsv(w, deviceId, protocol, transport, receivedAt, frameHash, bytes);
-  return w.toString();
+/** One `frames` row as a RowBinary payload. */
+export function frameRow(deviceId: string, protocol: ProtocolName, transport: Transport, receivedAt: number, frameHash: number, bytes: Uint8Array): Buffer {
+  const w = new RowBinaryWriter(bytes.length * 2 + 128);
+  writeFrameRow(w, deviceId, protocol, transport, receivedAt, frameHash, bytes);
+  return Buffer.from(w.bytes());
 }
 
 /** A `records` row as read back (SELECT * … FORMAT JSONEachRow, 64-bit integers quoted). */

@@ -85,8 +85,8 @@ export async function openServerStore(options: ServerOptions): Promise<Store> {
     async insertJsonLines(table, payload) {
       await send(`INSERT INTO ${sqlIdent(table)} FORMAT JSONEachRow`, table, payload);
     },
-    async insertTsv(table, columns, payload) {
-      await send(`INSERT INTO ${sqlIdent(table)} (${columns.map(sqlIdent).join(', ')}) FORMAT TabSeparated`, table, payload);
+    async insertRowBinary(table, columns, payload) {
+      await send(`INSERT INTO ${sqlIdent(table)} (${columns.map((c) => sqlIdent(c.name)).join(', ')}) FORMAT RowBinary`, table, payload);
     },
     async ping() {
       try {

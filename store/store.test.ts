@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelemetryRecord } from '../protocols/record.ts';
 import { backends } from '../test/support/backends.ts';
 import { migrate, storeMigrations, type Store } from './index.ts';
-import { FRAME_COLUMNS, RECORD_COLUMNS, frameTsv, hashBytes, ioFromText, ioToText, partitionDay, recordTsv, rowToRecord, tsvEscape, type RecordRow } from './records.ts';
+import { FRAME_COLUMNS, RECORD_COLUMNS, frameRow, hashBytes, ioFromText, ioToText, partitionDay, recordRows, rowToRecord, type RecordRow } from './records.ts';
+import { readRows } from './row-binary.ts';
 
 const base: TelemetryRecord = {
   protocol: 'teltonika',
@@ -29,7 +30,7 @@ const base: TelemetryRecord = {
   extras: { codec: 0x8e },
 };
 
-describe('records TabSeparated codec', () => {
+describe('records RowBinary codec', () => {
   it('IO text round-trips every value kind, in order, duplicates kept', () => {
     const io = [
       { id: 1, value: 0 },
@@ -46,22 +47,20 @@ describe('records TabSeparated codec', () => {
     expect(ioFromText('[]')).toEqual([]);
   });
 
-  it('escapes exactly what TabSeparated needs', () => {
-    expect(tsvEscape('plain text, ünïcode')).toBe('plain text, ünïcode');
-    expect(tsvEscape('a\tb\nc\rd\\e')).toBe('a\\tb\\nc\\rd\\\\e');
-  });
-
-  it('a row has one field per column, NULL as \\N, and the same hash for the same content however it arrived', () => {
-    const row = recordTsv({ ...base, altitude: null }, 'tcp', 5);
-    const fields = row.split('\t');
+  it('a row has one value per column, NULL as NULL, and the same hash for the same content however it arrived', () => {
+    const col = (name: string) => RECORD_COLUMNS.findIndex((c) => c.name === name);
+    const [fields] = readRows(recordRows([{ ...base, altitude: null }], 'tcp', 5), RECORD_COLUMNS);
     expect(fields).toHaveLength(RECORD_COLUMNS.length);
-    expect(fields[RECORD_COLUMNS.indexOf('altitude')]).toBe('\\N');
-    expect(fields[RECORD_COLUMNS.indexOf('transport')]).toBe('tcp');
-    const again = recordTsv({ ...base, altitude: null, receivedAt: base.receivedAt + 86_400_000 }, 'udp', 6).split('\t');
-    expect(again[RECORD_COLUMNS.indexOf('record_hash')]).toBe(fields[RECORD_COLUMNS.indexOf('record_hash')]);
-    const changed = recordTsv({ ...base, altitude: 1 }, 'tcp', 5).split('\t');
-    expect(changed[RECORD_COLUMNS.indexOf('record_hash')]).not.toBe(fields[RECORD_COLUMNS.indexOf('record_hash')]);
-    expect(frameTsv('d', 'teltonika', 'tcp', base.receivedAt, 7, Uint8Array.from([1, 2])).split('\t')).toHaveLength(FRAME_COLUMNS.length);
+    expect(fields[col('altitude')]).toBeNull();
+    expect(fields[col('latitude')]).toBe(54.6872633);
+    expect(fields[col('transport')]).toBe('tcp');
+    expect(fields[col('io')]).toBe(ioToText(base.io));
+    expect(fields[col('day')]).toBe(partitionDay(base.deviceTime, base.receivedAt));
+    const [again] = readRows(recordRows([{ ...base, altitude: null, receivedAt: base.receivedAt + 86_400_000 }], 'udp', 6), RECORD_COLUMNS);
+    expect(again[col('record_hash')]).toBe(fields[col('record_hash')]);
+    const [changed] = readRows(recordRows([{ ...base, altitude: 1 }], 'tcp', 5), RECORD_COLUMNS);
+    expect(changed[col('record_hash')]).not.toBe(fields[col('record_hash')]);
+    expect(readRows(frameRow('d', 'teltonika', 'tcp', base.receivedAt, 7, Uint8Array.from([1, 2])), FRAME_COLUMNS)).toEqual([['d', Math.floor(base.receivedAt / 86_400_000), 7, 'teltonika', 'tcp', base.receivedAt, '0102']]);
   });
 });
 
@@ -116,8 +115,8 @@ for (const backend of backends) {
       };
       const frame = Uint8Array.from([1, 2, 3]);
       const fh = hashBytes(frame);
-      await store.insertTsv('records', RECORD_COLUMNS, [recordTsv(base, 'tcp', fh), recordTsv(wialon, 'udp', fh)].join(''));
-      await store.insertTsv('frames', FRAME_COLUMNS, frameTsv(base.deviceId, 'teltonika', 'tcp', base.receivedAt, fh, frame));
+      await store.insertRowBinary('records', RECORD_COLUMNS, Buffer.concat([recordRows([base], 'tcp', fh), recordRows([wialon], 'udp', fh)]));
+      await store.insertRowBinary('frames', FRAME_COLUMNS, frameRow(base.deviceId, 'teltonika', 'tcp', base.receivedAt, fh, frame));
       const rows = await store.query<RecordRow>('SELECT * FROM records FINAL ORDER BY device_id');
       expect(rows).toHaveLength(2);
       const [t, w] = rows.map(rowToRecord);
@@ -131,9 +130,9 @@ for (const backend of backends) {
     it('shows a resent record once, even when resent on another day over another transport', async () => {
       const resent = { ...base, deviceId: 'dup-1', receivedAt: base.receivedAt + 3 * 86_400_000 };
       const original = { ...base, deviceId: 'dup-1' };
-      await store.insertTsv('records', RECORD_COLUMNS, recordTsv(original, 'tcp', 1));
-      await store.insertTsv('records', RECORD_COLUMNS, recordTsv(resent, 'udp', 2));
-      await store.insertTsv('records', RECORD_COLUMNS, recordTsv({ ...original, speed: 5 }, 'tcp', 1));
+      await store.insertRowBinary('records', RECORD_COLUMNS, recordRows([original], 'tcp', 1));
+      await store.insertRowBinary('records', RECORD_COLUMNS, recordRows([resent], 'udp', 2));
+      await store.insertRowBinary('records', RECORD_COLUMNS, recordRows([{ ...original, speed: 5 }], 'tcp', 1));
       const rows = await store.query<{ n: string }>("SELECT count() AS n FROM records FINAL WHERE device_id = 'dup-1'");
       expect(rows[0].n).toBe('2');
       const raw = await store.query<{ n: string }>("SELECT count() AS n FROM records WHERE device_id = 'dup-1'");
@@ -148,9 +147,9 @@ for (const backend of backends) {
       expect(rowToRecord(row).io).toEqual([{ id: 21, value: 3 }, { id: 78, value: 18446744073709551615n }]);
     });
 
-    it('keeps tabs, newlines and backslashes in text exactly (TabSeparated escaping)', async () => {
-      const odd: TelemetryRecord = { ...base, deviceId: 'odd\tid\\x', io: [{ id: 'a\tb', value: 'line1\nline2\r\\end' }, { id: 'nan', value: NaN }], extras: { note: 'tab\there' } };
-      await store.insertTsv('records', RECORD_COLUMNS, recordTsv(odd, 'tcp', 9));
+    it('keeps tabs, newlines, backslashes and NUL in text exactly', async () => {
+      const odd: TelemetryRecord = { ...base, deviceId: 'odd\tid\\x', io: [{ id: 'a\tb', value: 'line1\nline2\r\\end\u0000' }, { id: 'nan', value: NaN }], extras: { note: 'tab\there' } };
+      await store.insertRowBinary('records', RECORD_COLUMNS, recordRows([odd], 'tcp', 9));
       const [row] = await store.query<RecordRow>("SELECT * FROM records FINAL WHERE device_id = 'odd\\tid\\\\x'");
       const back = rowToRecord(row);
       expect(back.deviceId).toBe(odd.deviceId);

@@ -8,6 +8,8 @@
  * escaping helpers in `store/sql.ts`.
  */
 
+import type { Column } from './row-binary.ts';
+
 export const STORE_BACKENDS = ['chdb', 'server'] as const;
 export type StoreBackend = (typeof STORE_BACKENDS)[number];
 
@@ -24,12 +26,11 @@ export interface Store {
   /** Inserts an already serialized JSONEachRow payload (one JSON object per line); resolves once committed. */
   insertJsonLines(table: string, payload: string): Promise<void>;
   /**
-   * Inserts an already serialized TabSeparated payload (one row per line, values escaped as
-   * ClickHouse reads them, `\N` for NULL) into `columns`, in that order; columns not named get
-   * their defaults. Resolves once committed. The ingest hot path: the text format ClickHouse
-   * parses fastest.
+   * Inserts an already serialized RowBinary payload (`store/row-binary.ts`) into `columns`, in
+   * that order and of those types; columns not named get their defaults. Resolves once committed.
+   * The ingest hot path: the format ClickHouse reads cheapest.
    */
-  insertTsv(table: string, columns: readonly string[], payload: string | Uint8Array): Promise<void>;
+  insertRowBinary(table: string, columns: readonly Column[], payload: Uint8Array): Promise<void>;
   /** Liveness of the storage: a value, never a throw. */
   ping(): Promise<{ ok: true } | { ok: false; error: string }>;
   close(): Promise<void>;

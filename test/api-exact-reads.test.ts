@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelemetryRecord } from '../protocols/record.ts';
 import { PresenceEngine } from '../rating/engine.ts';
 import { ClickHousePresenceStorage } from '../rating/presence-store.ts';
-import { RECORD_COLUMNS, recordTsv } from '../store/records.ts';
+import { RECORD_COLUMNS, recordRows } from '../store/records.ts';
 import type { Store } from '../store/types.ts';
 import { backends } from './support/backends.ts';
 import { startTestApi, type TestApi } from './api-support.ts';
@@ -28,9 +28,9 @@ function minutes(startUtc: number, count: number): TelemetryRecord[] {
 }
 
 let frame = 1000;
-/** Committed records, as the pipeline writes them (`recordTsv` lines end with their newline). */
+/** Committed records, as the pipeline writes them (RowBinary rows). */
 async function storeRecords(store: Store, records: readonly TelemetryRecord[]): Promise<void> {
-  await store.insertTsv('records', RECORD_COLUMNS, records.map((r) => recordTsv(r, 'tcp', frame++)).join(''));
+  await store.insertRowBinary('records', RECORD_COLUMNS, recordRows(records, 'tcp', () => frame++));
 }
 
 /** Another gateway instance: records committed, presence flushed under its own writer id. */

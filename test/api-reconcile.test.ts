@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAvlPacket, encodeImei } from '../protocols/teltonika/index.ts';
 import type { TelemetryRecord } from '../protocols/record.ts';
-import { RECORD_COLUMNS, recordTsv } from '../store/records.ts';
+import { RECORD_COLUMNS, recordRows } from '../store/records.ts';
 import { ReconcileReport } from '../api/schemas/reconcile.ts';
 import { backends } from './support/backends.ts';
 import { TcpDevice } from './support/device.ts';
@@ -51,7 +51,7 @@ for (const backend of backends) {
         protocol: 'teltonika', deviceId: IMEI, deviceTime: Date.UTC(2024, 2, 11, 7, 5, 0), receivedAt: Date.UTC(2024, 2, 11, 7, 5, 3), latitude: null, longitude: null,
         altitude: null, speed: null, course: null, satellites: null, hdop: null, valid: false, priority: null, eventId: null, io: [], archive: false,
       };
-      await t.api.services.store.insertTsv('records', RECORD_COLUMNS, recordTsv(lost, 'tcp', 42));
+      await t.api.services.store.insertRowBinary('records', RECORD_COLUMNS, recordRows([lost], 'tcp', 42));
       const r = await t.call('POST', '/v1/accounts/acme/reconcile', { body: { period: '2024-03' } });
       expect(r.json.ok).toBe(false);
       expect(r.json.records).toBe(21);

@@ -106,9 +106,9 @@ for (const backend of backends) {
       const gate = new Promise<void>((r) => (release = r));
       const held: Store = {
         ...store,
-        async insertTsv(table, columns, payload) {
+        async insertRowBinary(table, columns, payload) {
           await gate;
-          return store.insertTsv(table, columns, payload);
+          return store.insertRowBinary(table, columns, payload);
         },
       };
       gw = await startTestGateway(held);
@@ -137,9 +137,9 @@ for (const backend of backends) {
       let gate: Promise<void> | null = new Promise<void>((r) => (release = r));
       const slow: Store = {
         ...store,
-        async insertTsv(table, columns, payload) {
+        async insertRowBinary(table, columns, payload) {
           if (gate) await gate;
-          return store.insertTsv(table, columns, payload);
+          return store.insertRowBinary(table, columns, payload);
         },
       };
       gw = await startTestGateway(slow, { maxQueuedRecords: 100, batchRecords: 50 });

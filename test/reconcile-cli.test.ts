@@ -16,7 +16,7 @@ import { ClickHousePresenceStorage } from '../rating/presence-store.ts';
 import { ratingMigrations } from '../rating/schema.ts';
 import { RatingService } from '../rating/service.ts';
 import { at, tariff } from '../rating/testing.ts';
-import { RECORD_COLUMNS, recordTsv } from '../store/records.ts';
+import { RECORD_COLUMNS, recordRows } from '../store/records.ts';
 import { migrate, openStore, storeMigrations, type Store } from '../store/index.ts';
 
 const bin = new URL('../bin/fleetmeter.js', import.meta.url).pathname;
@@ -72,7 +72,7 @@ async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
 }
 
 async function insertRecords(store: Store, records: readonly TelemetryRecord[]): Promise<void> {
-  await store.insertTsv('records', RECORD_COLUMNS, records.map((r, i) => recordTsv(r, 'tcp', 1000 + i)).join(''));
+  await store.insertRowBinary('records', RECORD_COLUMNS, recordRows(records, 'tcp', (i) => 1000 + i));
 }
 
 async function mutationsDone(store: Store): Promise<void> {

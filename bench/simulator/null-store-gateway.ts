@@ -11,6 +11,7 @@ import pino from 'pino';
 import { loadConfig, splitArgs } from '../../cli/runtime.ts';
 import { startGateway } from '../../ingest/gateway.ts';
 import type { Store } from '../../store/types.ts';
+import { countRows } from '../../store/row-binary.ts';
 
 export function createNullStore(): Store & { readonly rows: { [table: string]: number } } {
   const rows: { [table: string]: number } = {};
@@ -36,8 +37,8 @@ export function createNullStore(): Store & { readonly rows: { [table: string]: n
     async insertJsonLines(table, payload) {
       rows[table] = (rows[table] ?? 0) + count(payload);
     },
-    async insertTsv(table, _columns, payload) {
-      rows[table] = (rows[table] ?? 0) + count(payload);
+    async insertRowBinary(table, columns, payload) {
+      rows[table] = (rows[table] ?? 0) + countRows(payload, columns);
     },
     async ping() {
       return { ok: true };

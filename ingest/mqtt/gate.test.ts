@@ -47,7 +47,7 @@ describe('PipelineGate', () => {
   it('holds work while the pipeline is full and runs it, in order, once commits make room', async () => {
     let open!: () => void;
     const storageBack = new Promise<void>((r) => (open = r));
-    const slow: Store = { ...store, query: (sql) => store.query(sql), insertTsv: async (t, c, p) => (await storageBack, store.insertTsv(t, c, p)) };
+    const slow: Store = { ...store, query: (sql) => store.query(sql), insertRowBinary: async (t, c, p) => (await storageBack, store.insertRowBinary(t, c, p)) };
     const pipeline = new Pipeline(slow, null, null, { batchDelayMs: 5, maxQueuedRecords: 50 }, { warn() {}, error() {} });
     const waiting = new Gauge({ name: 'w', help: 'w', registers: [new Registry()] });
     const gate = new PipelineGate(pipeline, waiting);

@@ -131,7 +131,7 @@ export function flakyStore(store: Store) {
       }
       return store.insertJsonLines(table, payload);
     },
-    async insertTsv(table, columns, payload) {
+    async insertRowBinary(table, columns, payload) {
       if (state.failing) {
         state.failures++;
         throw new Error('injected: connection refused');
@@ -139,10 +139,10 @@ export function flakyStore(store: Store) {
       if (state.lostReplies > 0 && table === 'records') {
         state.lostReplies--;
         state.failures++;
-        await store.insertTsv(table, columns, payload);
+        await store.insertRowBinary(table, columns, payload);
         throw new Error('injected: connection reset after the insert');
       }
-      return store.insertTsv(table, columns, payload);
+      return store.insertRowBinary(table, columns, payload);
     },
   };
   return { store: wrapped, state };
