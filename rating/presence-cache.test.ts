@@ -49,13 +49,32 @@ describe('CachedPresenceStorage', () => {
   it('stale entries are served, then refreshed in the background with other writers\' bits', async () => {
     let now = 0;
     const inner = new CountingStorage();
-    const cache = new CachedPresenceStorage(inner, { refreshAfterMs: 1000, now: () => now });
+    const cache = new CachedPresenceStorage(inner, { refreshAfterMs: 1000, refreshBatchMs: 0, now: () => now });
     await cache.loadRange(['a'], 10, 11);
     await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([9]) }]); // another instance
     now = 2000;
     expect(minutes(await cache.loadRange(['a'], 10, 11), 'a', 10)).toBe(0);
     await new Promise((r) => setTimeout(r, 10));
     expect(minutes(await cache.loadRange(['a'], 10, 11), 'a', 10)).toBe(1);
+  });
+
+  it('stale entries noticed over many ticks are refreshed together: one query, not one per request', async () => {
+    let now = 0;
+    const inner = new CountingStorage();
+    const cache = new CachedPresenceStorage(inner, { refreshAfterMs: 1000, refreshBatchMs: 50, now: () => now });
+    const ids = Array.from({ length: 40 }, (_, i) => `d${i}`);
+    await cache.loadRange(ids, 10, 11);
+    await inner.save(ids.map((deviceId) => ({ deviceId, day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([5]) }))); // another instance
+    const before = inner.rangeQueries;
+    now = 2000;
+    for (const id of ids) {
+      cache.version(id); // a request each, in ticks of their own
+      await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, 120));
+    expect(inner.rangeQueries - before).toBe(1);
+    for (const id of ids) expect(minutes(await cache.loadRange([id], 10, 11), id, 10)).toBe(1);
+    expect(cache.stats().refreshes).toBe(40);
   });
 
   it('exact reads go to storage: another writer\'s bits at once, whatever the cache holds', async () => {
@@ -83,7 +102,7 @@ describe('CachedPresenceStorage versions', () => {
     let now = 0;
     const inner = new MemoryPresenceStorage();
     await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1]) }]);
-    const cache = new CachedPresenceStorage(inner, { refreshAfterMs: 1000, now: () => now });
+    const cache = new CachedPresenceStorage(inner, { refreshAfterMs: 1000, refreshBatchMs: 0, now: () => now });
     expect(cache.unchangedSinceRead('a')).toBe(-1);
     await cache.loadRange(['a'], 10, 11);
     const v = cache.version('a');
@@ -102,7 +121,7 @@ describe('CachedPresenceStorage versions', () => {
   it('asking the version of a stale entry refreshes it: results cached by version catch up with other writers', async () => {
     let now = 0;
     const inner = new MemoryPresenceStorage();
-    const cache = new CachedPresenceStorage(inner, { refreshAfterMs: 1000, now: () => now });
+    const cache = new CachedPresenceStorage(inner, { refreshAfterMs: 1000, refreshBatchMs: 0, now: () => now });
     await cache.loadRange(['a'], 10, 11);
     const v = cache.version('a');
     await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([3]) }]); // another instance

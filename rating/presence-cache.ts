@@ -28,6 +28,13 @@ export interface PresenceCacheOptions {
   readonly refreshAfterMs?: number;
   /** Devices per background/batched query. Default 2000. */
   readonly batchDevices?: number;
+  /**
+   * Stale entries are collected this long and refreshed together (a query per range, up to
+   * `batchDevices` devices each), not one query per request that noticed them: a server polled
+   * for thousands of devices a second must not turn every request into a ClickHouse query.
+   * Default 250 ms (added to the freshness bound).
+   */
+  readonly refreshBatchMs?: number;
   /** Widest range (days) one entry keeps when ranges are merged. Default 100. */
   readonly maxRangeDays?: number;
   readonly now?: () => number;
@@ -74,6 +81,10 @@ export class CachedPresenceStorage implements PresenceStorage {
   private readonly maxDeviceDays: number;
   private readonly refreshAfterMs: number;
   private readonly batchDevices: number;
+  private readonly refreshBatchMs: number;
+  /** Stale entries waiting for their refresh, by day range. */
+  private readonly stale = new Map<string, { fromDay: number; toDay: number; entries: Map<string, Entry> }>();
+  private staleTimer: NodeJS.Timeout | null = null;
   private readonly maxRangeDays: number;
   private readonly now: () => number;
   private readonly onError: (err: unknown) => void;
@@ -86,6 +97,7 @@ export class CachedPresenceStorage implements PresenceStorage {
     this.maxDeviceDays = options.maxDeviceDays ?? 500_000;
     this.refreshAfterMs = options.refreshAfterMs ?? 60_000;
     this.batchDevices = options.batchDevices ?? 2000;
+    this.refreshBatchMs = options.refreshBatchMs ?? 250;
     this.maxRangeDays = options.maxRangeDays ?? 100;
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? (() => undefined);
@@ -214,10 +226,38 @@ export class CachedPresenceStorage implements PresenceStorage {
   private refreshLater(id: string, e: Entry): void {
     e.refreshing = true;
     this.counters.refreshes++;
-    Promise.all(this.fetch([id], e.fromDay, e.toDay))
+    const key = `${e.fromDay}:${e.toDay}`;
+    let group = this.stale.get(key);
+    if (group === undefined) {
+      group = { fromDay: e.fromDay, toDay: e.toDay, entries: new Map() };
+      this.stale.set(key, group);
+    }
+    group.entries.set(id, e);
+    if (group.entries.size >= this.batchDevices) {
+      this.stale.delete(key);
+      this.refreshGroup(group);
+    } else if (this.staleTimer === null) {
+      this.staleTimer = setTimeout(() => this.refreshStale(), this.refreshBatchMs);
+      this.staleTimer.unref();
+    }
+  }
+
+  private refreshStale(): void {
+    this.staleTimer = null;
+    const groups = [...this.stale.values()];
+    this.stale.clear();
+    for (const g of groups) this.refreshGroup(g);
+  }
+
+  private refreshGroup(group: { fromDay: number; toDay: number; entries: Map<string, Entry> }): void {
+    const ids = [...group.entries.keys()];
+    const startedAt = this.now();
+    this.inner
+      .loadRange(ids, group.fromDay, group.toDay)
+      .then((set) => this.store(ids, group.fromDay, group.toDay, set, startedAt))
       .catch((err) => this.onError(err))
       .finally(() => {
-        e.refreshing = false;
+        for (const e of group.entries.values()) e.refreshing = false;
       });
   }
 
