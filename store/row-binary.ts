@@ -18,6 +18,15 @@
 const QUOTE = 34;
 const BACKSLASH = 92;
 const TWO_32 = 4_294_967_296;
+/** Decimal digits of 0 … SMALL-1, right-aligned in 4 bytes each, and their lengths. */
+const SMALL = 10_000;
+const SMALL_DIGITS = new Uint8Array(SMALL * 4);
+const SMALL_LEN = new Uint8Array(SMALL);
+for (let v = 0; v < SMALL; v++) {
+  const text = String(v);
+  SMALL_LEN[v] = text.length;
+  for (let i = 0; i < text.length; i++) SMALL_DIGITS[v * 4 + 4 - text.length + i] = text.charCodeAt(i);
+}
 
 /** A column of an insert: its name and ClickHouse type (chDB reads the payload by this structure). */
 export interface Column {
@@ -83,9 +92,18 @@ export class RowBinaryWriter {
   int64(v: number): void {
     this.ensure(8);
     const buf = this.buf;
-    buf.writeUInt32LE(v >>> 0, this.len);
-    buf.writeInt32LE(Math.floor(v / TWO_32), this.len + 4);
-    this.len += 8;
+    let o = this.len;
+    const lo = v >>> 0;
+    const hi = Math.floor(v / TWO_32) >>> 0;
+    buf[o++] = lo & 0xff;
+    buf[o++] = (lo >>> 8) & 0xff;
+    buf[o++] = (lo >>> 16) & 0xff;
+    buf[o++] = lo >>> 24;
+    buf[o++] = hi & 0xff;
+    buf[o++] = (hi >>> 8) & 0xff;
+    buf[o++] = (hi >>> 16) & 0xff;
+    buf[o++] = hi >>> 24;
+    this.len = o;
   }
 
   float64(v: number): void {
@@ -299,6 +317,15 @@ export class RowBinaryWriter {
     }
     if (v < 10) {
       buf[this.len++] = 48 + v;
+      return;
+    }
+    if (v < SMALL) {
+      // IO ids and most sensor values: digits from a table, no division.
+      let o = this.len;
+      const at = v * 4;
+      const n = SMALL_LEN[v];
+      for (let i = 4 - n; i < 4; i++) buf[o++] = SMALL_DIGITS[at + i];
+      this.len = o;
       return;
     }
     const d = this.digits;
