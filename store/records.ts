@@ -239,8 +239,11 @@ export const FRAME_COLUMNS: readonly Column[] = [
   { name: 'protocol', type: 'String' },
   { name: 'transport', type: 'String' },
   { name: 'received_ts', type: 'Int64' },
-  { name: 'bytes_hex', type: 'String' },
+  { name: 'bytes', type: 'String' },
 ];
+
+/** A `frames` row's raw bytes as lowercase hex, whichever column holds them (`bytes`, or `bytes_hex` before migration 0004). */
+export const FRAME_HEX_SQL = `if(bytes_hex != '', bytes_hex, lower(hex(bytes)))`;
 
 /** Appends one `frames` row (columns `FRAME_COLUMNS`) to the payload. */
 export function writeFrameRow(w: RowBinaryWriter, deviceId: string, protocol: ProtocolName, transport: Transport, receivedAt: number, frameHash: number, bytes: Uint8Array): void {
@@ -250,7 +253,7 @@ export function writeFrameRow(w: RowBinaryWriter, deviceId: string, protocol: Pr
   w.string(protocol);
   w.string(transport);
   w.int64(receivedAt);
-  w.hexString(bytes);
+  w.bytesString(bytes);
 }
 
 /** One `frames` row as a RowBinary payload. */

@@ -191,13 +191,6 @@ export class RowBinaryWriter {
     this.len += bytes.length;
   }
 
-  /** A String of the bytes as lowercase hex. */
-  hexString(bytes: Uint8Array): void {
-    this.varUInt(bytes.length * 2);
-    this.ensure(bytes.length * 2);
-    this.len += this.buf.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'), this.len, 'latin1');
-  }
-
   /**
    * Starts a String whose content the caller writes with the text methods below (`ascii`,
    * `number`, `jsonString` …), then ends with `endString(start)`: no intermediate JS string.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelemetryRecord } from '../protocols/record.ts';
 import { backends } from '../test/support/backends.ts';
 import { migrate, storeMigrations, type Store } from './index.ts';
-import { FRAME_COLUMNS, RECORD_COLUMNS, frameRow, hashBytes, ioFromText, ioToText, partitionDay, recordRows, rowToRecord, type RecordRow } from './records.ts';
+import { FRAME_COLUMNS, FRAME_HEX_SQL, RECORD_COLUMNS, frameRow, hashBytes, ioFromText, ioToText, partitionDay, recordRows, rowToRecord, type RecordRow } from './records.ts';
 import { readRows } from './row-binary.ts';
 
 const base: TelemetryRecord = {
@@ -60,7 +60,7 @@ describe('records RowBinary codec', () => {
     expect(again[col('record_hash')]).toBe(fields[col('record_hash')]);
     const [changed] = readRows(recordRows([{ ...base, altitude: 1 }], 'tcp', 5), RECORD_COLUMNS);
     expect(changed[col('record_hash')]).not.toBe(fields[col('record_hash')]);
-    expect(readRows(frameRow('d', 'teltonika', 'tcp', base.receivedAt, 7, Uint8Array.from([1, 2])), FRAME_COLUMNS)).toEqual([['d', Math.floor(base.receivedAt / 86_400_000), 7, 'teltonika', 'tcp', base.receivedAt, '0102']]);
+    expect(readRows(frameRow('d', 'teltonika', 'tcp', base.receivedAt, 7, Uint8Array.from([0x41, 0x42])), FRAME_COLUMNS)).toEqual([['d', Math.floor(base.receivedAt / 86_400_000), 7, 'teltonika', 'tcp', base.receivedAt, 'AB']]);
   });
 });
 
@@ -82,10 +82,10 @@ for (const backend of backends) {
 
     it('migrates once, and again as a no-op', async () => {
       const first = await migrate(store, storeMigrations);
-      expect(first.applied).toEqual(['0001_records', '0002_frames', '0003_records_io']);
+      expect(first.applied).toEqual(['0001_records', '0002_frames', '0003_records_io', '0004_frames_bytes']);
       const second = await migrate(store, storeMigrations);
       expect(second.applied).toEqual([]);
-      expect(second.alreadyApplied).toEqual(['0001_records', '0002_frames', '0003_records_io']);
+      expect(second.alreadyApplied).toEqual(['0001_records', '0002_frames', '0003_records_io', '0004_frames_bytes']);
     });
 
     it('a guarded statement runs only while its skipIf finds nothing (ADD COLUMN has no IF NOT EXISTS on 18.16)', async () => {
@@ -123,7 +123,7 @@ for (const backend of backends) {
       expect(t).toMatchObject({ ...base, transport: 'tcp', frameHash: String(fh) });
       expect(t.io).toEqual(base.io);
       expect(w).toMatchObject({ ...wialon, extras: undefined, transport: 'udp' });
-      const frames = await store.query<{ bytes_hex: string; frame_hash: string }>('SELECT bytes_hex, frame_hash FROM frames');
+      const frames = await store.query<{ bytes_hex: string; frame_hash: string }>(`SELECT ${FRAME_HEX_SQL} AS bytes_hex, frame_hash FROM frames`);
       expect(frames).toEqual([{ bytes_hex: '010203', frame_hash: String(fh) }]);
     });
 
@@ -137,6 +137,13 @@ for (const backend of backends) {
       expect(rows[0].n).toBe('2');
       const raw = await store.query<{ n: string }>("SELECT count() AS n FROM records WHERE device_id = 'dup-1'");
       expect(Number(raw[0].n)).toBeGreaterThanOrEqual(2);
+    });
+
+    it('reads frames stored before migration 0004 (hex) and after (bytes) as the same hex', async () => {
+      await store.insert('frames', [{ device_id: 'legacy-f', day: '2024-01-02', frame_hash: 1, protocol: 'teltonika', transport: 'tcp', received_ts: 1704153601000, bytes_hex: 'cafe01' }]);
+      await store.insertRowBinary('frames', FRAME_COLUMNS, frameRow('legacy-f', 'teltonika', 'tcp', 1704153602000, 2, Uint8Array.from([0xca, 0xfe, 0x02, 0x00, 0x0a])));
+      const rows = await store.query<{ h: string }>(`SELECT ${FRAME_HEX_SQL} AS h FROM frames FINAL WHERE device_id = 'legacy-f' ORDER BY frame_hash`);
+      expect(rows.map((r) => r.h)).toEqual(['cafe01', 'cafe02000a']);
     });
 
     it('reads rows stored before migration 0003 through the IO arrays', async () => {

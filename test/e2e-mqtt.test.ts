@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../ingest/gateway.ts';
 import { encodeProtobufTelemetry } from '../protocols/mqtt/index.ts';
 import { encodeAvlData } from '../protocols/teltonika/index.ts';
-import { rowToRecord, type RecordRow } from '../store/records.ts';
+import { FRAME_HEX_SQL, rowToRecord, type RecordRow } from '../store/records.ts';
 import type { Store } from '../store/types.ts';
 import { backends } from './support/backends.ts';
 import { startTestGateway } from './support/gateway.ts';
@@ -68,7 +68,7 @@ for (const backend of backends) {
         { id: 'fuel_l', value: 41.5 },
         { id: 'driver', value: 'A. Petrov' },
       ]);
-      const frames = await store.query<{ protocol: string; transport: string; bytes_hex: string }>("SELECT protocol, transport, bytes_hex FROM frames WHERE device_id = 'truck-json-1'");
+      const frames = await store.query<{ protocol: string; transport: string; bytes_hex: string }>(`SELECT protocol, transport, ${FRAME_HEX_SQL} AS bytes_hex FROM frames WHERE device_id = 'truck-json-1'`);
       expect(frames).toEqual([{ protocol: 'mqtt-json', transport: 'mqtt', bytes_hex: Buffer.from(JSON.stringify(payload)).toString('hex') }]);
     });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex } from '../protocols/common/hex.ts';
 import { encodeAvlPacket, encodeImei, encodeUdpDatagram, type AvlRecordInput } from '../protocols/teltonika/index.ts';
 import type { Gateway } from '../ingest/gateway.ts';
-import { rowToRecord, type RecordRow } from '../store/records.ts';
+import { FRAME_HEX_SQL, rowToRecord, type RecordRow } from '../store/records.ts';
 import type { Store } from '../store/types.ts';
 import { backends } from './support/backends.ts';
 import { TcpDevice, eventually, udpExchange } from './support/device.ts';
@@ -84,7 +84,7 @@ for (const backend of backends) {
       expect(r.io).toContainEqual({ id: 239, value: 1 });
       expect(r.io).toContainEqual({ id: 66, value: 14375 });
       expect(r.io).toContainEqual({ id: 206, value: 6611 });
-      const frames = await store.query<{ bytes_hex: string }>("SELECT bytes_hex FROM frames WHERE device_id = '356307042441013'");
+      const frames = await store.query<{ bytes_hex: string }>(`SELECT ${FRAME_HEX_SQL} AS bytes_hex FROM frames WHERE device_id = '356307042441013'`);
       expect(frames.map((f) => f.bytes_hex)).toEqual([E3]);
       dev.close();
     });

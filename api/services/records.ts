@@ -4,7 +4,7 @@
  */
 import { sqlNumber, sqlString } from '../../store/sql.ts';
 import type { Store } from '../../store/types.ts';
-import { ioKind, ioText, rowIo, type RecordRow } from '../../store/records.ts';
+import { FRAME_HEX_SQL, ioKind, ioText, rowIo, type RecordRow } from '../../store/records.ts';
 import { ApiError } from '../errors.ts';
 import { decodeCursor, encodeCursor, type Page } from './list.ts';
 import { LIMIT_DEFAULT } from '../schemas/common.ts';
@@ -29,7 +29,7 @@ export function recordsPageSql(deviceId: string, q: { fromMs?: number; toMs?: nu
 }
 
 export function framesSql(deviceId: string, hashes: readonly string[]): string {
-  return `SELECT toString(frame_hash) AS hash, toString(received_ts) AS received, transport, bytes_hex FROM frames FINAL WHERE device_id = ${sqlString(deviceId)} AND frame_hash IN (${hashes.map((h) => sqlNumber(BigInt(h))).join(', ')})`;
+  return `SELECT toString(frame_hash) AS hash, toString(received_ts) AS received, transport, ${FRAME_HEX_SQL} AS bytes_hex FROM frames FINAL WHERE device_id = ${sqlString(deviceId)} AND frame_hash IN (${hashes.map((h) => sqlNumber(BigInt(h))).join(', ')})`;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -13,7 +13,7 @@ describe('API SQL builders', () => {
   });
 
   it('frames of a page by hash; hashes must be integers', () => {
-    expect(framesSql('d', ['12', '34'])).toBe("SELECT toString(frame_hash) AS hash, toString(received_ts) AS received, transport, bytes_hex FROM frames FINAL WHERE device_id = 'd' AND frame_hash IN (12, 34)");
+    expect(framesSql('d', ['12', '34'])).toBe("SELECT toString(frame_hash) AS hash, toString(received_ts) AS received, transport, if(bytes_hex != '', bytes_hex, lower(hex(bytes))) AS bytes_hex FROM frames FINAL WHERE device_id = 'd' AND frame_hash IN (12, 34)");
     expect(() => framesSql('d', ['1; DROP TABLE records'])).toThrow();
   });
 
