@@ -31,14 +31,10 @@ function payloads() {
     const f = new RowBinaryWriter(1 << 22);
     for (let i = 0; i < BATCH; i++) {
       const n = b * BATCH + i;
-      const deviceId = String(352093081000000 + (n % 6000));
-      writeRecordRow(
-        r,
-        { protocol: 'teltonika', deviceId, deviceTime: now + n * 1000, receivedAt: now + n * 1000 + 500, latitude: 54.1234567, longitude: 25.7654321, altitude: 120, speed: 55, course: 180, satellites: 11, hdop: null, valid: true, priority: 0, eventId: 0, archive: false, io: Array.from({ length: 20 }, (_, k) => ({ id: k + 1, value: (n * 31 + k) % 100_000 })) },
-        'tcp',
-        n,
-      );
-      if (i % 10 === 0) writeFrameRow(f, deviceId, 'teltonika', 'tcp', now + n * 1000, n, frame);
+      const deviceId = String(352093081000000 + (Math.floor(n / 10) % 6000)); // a packet of 10 records per device, as in bench:ingest
+      const record = { protocol: 'teltonika', deviceId, deviceTime: now + n * 1000, receivedAt: now + n * 1000 + 500, latitude: 54.1234567, longitude: 25.7654321, altitude: 120, speed: 55, course: 180, satellites: 11, hdop: null, valid: true, priority: 0, eventId: 0, archive: false, io: Array.from({ length: 20 }, (_, k) => ({ id: k + 1, value: (n * 31 + k) % 100_000 })) } as const;
+      writeRecordRow(r, record, 'tcp', n);
+      if (n % 10 === 0) writeFrameRow(f, deviceId, 'teltonika', 'tcp', now + n * 1000, n, frame);
     }
     out.push({ records: Buffer.from(r.bytes()), frames: Buffer.from(f.bytes()) });
   }
@@ -80,7 +76,7 @@ if (flags.case !== undefined) {
   const cases: { [k: string]: () => Promise<Row> } = {
     'records-table': () => runCase('`records` alone (no materialized view)', storeMigrations, 'records'),
     records: () => runCase('`records` with the `device_last_seen` view', allMigrations, 'records'),
-    frames: () => runCase('`frames` (one 1.3 KB frame per 10 records, hex)', allMigrations, 'frames'),
+    frames: () => runCase('`frames` (one 1.3 KB frame per 10 records, raw bytes)', allMigrations, 'frames'),
     both: () => runCase('records + frames, as the gateway inserts them', allMigrations, 'both'),
   };
   process.stdout.write(JSON.stringify(await cases[flags.case]()) + '\n');

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelemetryRecord } from '../protocols/record.ts';
-import { RECORD_COLUMNS, recordRows } from '../store/records.ts';
+import { Pipeline } from '../ingest/pipeline.ts';
 import { FleetDevicePage, FleetSummary } from '../api/schemas/fleet.ts';
 import { backends } from './support/backends.ts';
 import { eventually } from './support/device.ts';
@@ -76,8 +76,10 @@ for (const backend of backends) {
     });
 
     it('another instance\'s records reach fleet health through device_last_seen', async () => {
-      // As if another gateway stored a record from "quiet" a minute ago.
-      await t.api.services.store.insertRowBinary('records', RECORD_COLUMNS, recordRows([rec('quiet', now - 60_000, 60.1, 30.1)], 'tcp', 1));
+      // Another gateway instance (its own pipeline, same ClickHouse) commits a record from "quiet" a minute ago.
+      const other = new Pipeline(t.api.services.store, null, null, { batchDelayMs: 5 }, { warn() {}, error() {} });
+      await other.submit({ deviceId: 'quiet', protocol: 'wialon-ips', transport: 'tcp', receivedAt: now - 60_000, frame: Buffer.from('#D#…\r\n'), records: [rec('quiet', now - 60_000, 60.1, 30.1)] });
+      await other.close();
       await t.live.fleet.refresh();
       const r = await eventually(
         () => t.call('GET', '/v1/fleet/summary'),
