@@ -99,6 +99,9 @@ export class DeviceRegistry {
   async start(): Promise<void> {
     await this.refresh();
     this.timer = setInterval(() => {
+      // A tick while a load is still running (a slow store) waits for the next: ticks must not
+      // pile up behind it, each to fail and log on its own when the store goes away.
+      if (this.refreshing !== null) return;
       this.refresh().catch((err) => this.log.warn({ err: (err as Error).message }, 'device registry refresh failed; serving the cached copy'));
     }, this.options.refreshMs);
     this.timer.unref();
@@ -107,6 +110,8 @@ export class DeviceRegistry {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // A load in flight settles before the caller closes the store under it.
+    await (this.queued ?? this.refreshing)?.catch(() => undefined);
     await this.flushDiscovered().catch(() => undefined);
   }
 
