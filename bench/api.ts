@@ -24,6 +24,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
+import Fastify from 'fastify';
 import pino from 'pino';
 import { createLive } from '../api/live.ts';
 import { startApi } from '../api/server.ts';
@@ -62,7 +63,8 @@ if (flags.child === 'load') {
       {
         method: 'GET',
         setupRequest: (req: { path?: string }) => {
-          req.path = kind === 'usage' ? `/v1/devices/${deviceIdOf(Math.floor(Math.random() * devices))}/usage` : '/v1/fleet/summary';
+          const device = deviceIdOf(Math.floor(Math.random() * devices));
+          req.path = kind === 'usage' ? `/v1/devices/${device}/usage` : kind === 'bare' ? `/bare/${device}/usage` : '/v1/fleet/summary';
           return req;
         },
       },
@@ -279,7 +281,7 @@ async function waitForQuiet(timeoutMs: number): Promise<void> {
   }
 }
 
-async function load(kind: 'usage' | 'summary'): Promise<{ r: LoadResult; ingestRate: number; load: number[]; hits: number; misses: number; loopP99Ms: number; cpu: Cpu }> {
+async function load(kind: 'usage' | 'summary' | 'bare', port = api.port): Promise<{ r: LoadResult; ingestRate: number; load: number[]; hits: number; misses: number; loopP99Ms: number; cpu: Cpu }> {
   if (flags['wait-quiet'] !== undefined) await waitForQuiet(Number(flags['wait-quiet']) * 1000);
   const c0 = await committed();
   const m0 = machineBusySeconds();
@@ -292,7 +294,7 @@ async function load(kind: 'usage' | 'summary'): Promise<{ r: LoadResult; ingestR
   const started = t();
   const child = spawn(
     process.execPath,
-    ['bin/run-ts.js', 'bench/api.ts', '--child', 'load', '--kind', kind, '--url', `http://127.0.0.1:${api.port}`, '--key', key, '--devices', String(DEVICES), '--duration', String(DURATION), '--connections', String(CONNECTIONS)],
+    ['bin/run-ts.js', 'bench/api.ts', '--child', 'load', '--kind', kind, '--url', `http://127.0.0.1:${port}`, '--key', key, '--devices', String(DEVICES), '--duration', String(DURATION), '--connections', String(CONNECTIONS)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
@@ -351,6 +353,16 @@ if (sim !== null) {
 // The API alone: the same device-usage load with the simulator stopped.
 const usageAlone = INGEST_RATE > 0 ? await load('usage') : null;
 say(`device usage, no ingest: ${JSON.stringify(usageAlone)}`);
+// The ceiling on this machine, side by side: a bare fastify route in this same process (no auth,
+// no validation, no logging, no metrics) answering a constant of the device-usage answer's size,
+// under the same autocannon load (same connections, same random device paths, same bearer header).
+const sampleUsage = await api.services.usage.deviceUsageJson(deviceIdOf(0), {});
+const bare = Fastify({ logger: false });
+bare.get('/bare/:deviceId/usage', (_req, reply) => reply.type('application/json; charset=utf-8').send(sampleUsage));
+await bare.listen({ host: '127.0.0.1', port: 0 });
+const bareLoad = await load('bare', (bare.server.address() as import('node:net').AddressInfo).port);
+await bare.close();
+say(`bare fastify: ${JSON.stringify(bareLoad)}`);
 let simSummary: { totals?: { recordsAcked?: number }; ok?: boolean } = {};
 try {
   simSummary = JSON.parse(simOut);
@@ -374,6 +386,7 @@ const table = [
   row(`GET /v1/devices/{id}/usage (random of ${DEVICES.toLocaleString('en-US')})`, usage),
   row('GET /v1/fleet/summary', summary),
   ...(usageAlone !== null ? [row('GET /v1/devices/{id}/usage, simulator stopped (the API alone)', usageAlone)] : []),
+  row(`peer: bare fastify route, constant ${Buffer.byteLength(sampleUsage)}-byte answer, same process and load, simulator stopped`, bareLoad),
 ].join('\n');
 const met = usage.r.rps >= 10_000 && usage.r.p99 <= 20 && usage.ingestRate >= 0.95 * 20_000;
 const flagsUsed = process.execArgv.filter((a) => a.startsWith('--max-') || a.startsWith('--expose')).join(' ');
@@ -404,7 +417,10 @@ Reading it:
   share it, so ingest work and GC pauses show up directly as API latency (the event-loop delay column); chDB's inserts and
   merges take the other core. The "ingest records/s meanwhile" column shows how much of the offered 20 000 records/s was
   committed while the API was under load.
-- The last row is the same device-usage load with the simulator stopped: what the API itself serves on this machine.`;
+- The third row is the same device-usage load with the simulator stopped: what the API itself serves on this machine.
+- The last row is the ceiling, measured side by side in the same run: a bare fastify route (no auth, validation, logging or
+  metrics) in the same process answering a constant of the same size, under the same autocannon load. fleetmeter's device
+  usage with the simulator stopped reaches **${Math.round((100 * (usageAlone?.r.rps ?? usage.r.rps)) / bareLoad.r.rps)} %** of it.`;
 process.stdout.write(`\n${table}\n`);
 if (flags['no-results'] !== 'true') {
   writeSection(new URL('./RESULTS.md', import.meta.url).pathname, '## API (bench:api)', body);
