@@ -2,23 +2,15 @@
  * Billing operations (billing/ops.ts) wired to the API's services: the accounts and devices they
  * read come from the configuration snapshot, silence from fleet health, statements from rating.
  */
-import type { Logger } from 'pino';
-import { BillingOps, type BillingOpsOptions, type OpsSources } from '../../billing/ops.ts';
-import type { BillingEvents } from '../../billing/events.ts';
-import type { RatingService } from '../../rating/service.ts';
-import type { Store } from '../../store/types.ts';
+import { BillingOps, type BillingOpsDeps, type BillingOpsOptions, type OpsSources } from '../../billing/ops.ts';
 import { statementCsv } from './csv.ts';
 import { DEFAULT_THRESHOLDS, type FleetHealth } from './fleet.ts';
 import type { SnapshotSource } from './snapshot.ts';
 
-export interface OpsWiring {
-  readonly store: Store;
-  readonly events: BillingEvents;
-  readonly rating: RatingService;
+/** What the API process gives billing operations: their dependencies, with the API's snapshot and fleet health as the sources. */
+export interface OpsWiring extends Omit<BillingOpsDeps, 'sources'> {
   readonly snapshots: SnapshotSource;
   readonly fleetHealth: FleetHealth;
-  readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
-  readonly now: () => number;
 }
 
 /** The account's billing e-mail: its billing settings' `invoiceEmail`, when set. */
@@ -60,5 +52,6 @@ export function opsSources(w: OpsWiring): OpsSources {
 }
 
 export function createBillingOps(w: OpsWiring, options: BillingOpsOptions = {}): BillingOps {
-  return new BillingOps({ store: w.store, events: w.events, rating: w.rating, sources: opsSources(w), log: w.log, now: w.now }, options);
+  const { snapshots: _s, fleetHealth: _f, ...deps } = w;
+  return new BillingOps({ ...deps, sources: opsSources(w) }, options);
 }
