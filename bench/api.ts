@@ -175,7 +175,8 @@ const gateway = await startGateway(
     connectionsPerAddress: 0,
     maxInFlightPerConnection: 4096,
     batchRecords: 20_000,
-    batchDelayMs: 50,
+    batchDelayMs: num('batch-delay-ms', 50),
+    ...(flags['batch-eager-records'] !== undefined ? { batchEagerRecords: num('batch-eager-records', 1000) } : {}),
     maxQueuedRecords: 200_000,
     commitTimeoutMs: 15_000,
     registryRefreshMs: 1000,
@@ -237,6 +238,11 @@ const committed = async () => {
   const m = await gateway.metrics.committedRecords.get();
   return m.values.reduce((s, v) => s + v.value, 0);
 };
+/** Batches committed so far (each is one insert into records and one into frames). */
+const batches = async () => {
+  const m = await gateway.metrics.batchSize.get();
+  return m.values.filter((v) => v.metricName === 'fleetmeter_batch_records_count').reduce((s, v) => s + v.value, 0);
+};
 
 interface LoadResult {
   readonly rps: number;
@@ -281,9 +287,10 @@ async function waitForQuiet(timeoutMs: number): Promise<void> {
   }
 }
 
-async function load(kind: 'usage' | 'summary' | 'bare', port = api.port): Promise<{ r: LoadResult; ingestRate: number; load: number[]; hits: number; misses: number; loopP99Ms: number; cpu: Cpu }> {
+async function load(kind: 'usage' | 'summary' | 'bare', port = api.port): Promise<{ r: LoadResult; ingestRate: number; batchesPerSecond: number; load: number[]; hits: number; misses: number; loopP99Ms: number; cpu: Cpu }> {
   if (flags['wait-quiet'] !== undefined) await waitForQuiet(Number(flags['wait-quiet']) * 1000);
   const c0 = await committed();
+  const b0 = await batches();
   const m0 = machineBusySeconds();
   const s0 = processCpuSeconds(process.pid);
   const simAlive = simRunning();
@@ -314,12 +321,14 @@ async function load(kind: 'usage' | 'summary' | 'bare', port = api.port): Promis
   const round2 = (x: number) => Math.round(x * 100) / 100;
   const cpu: Cpu = { server: round2(server), autocannon: round2(autocannonCpu / secs), simulator: round2(simulator), others: round2(Math.max(0, machineCores - server - autocannonCpu / secs - simulator)) };
   const c1 = await committed();
+  const b1 = await batches();
   loop.disable();
   return {
     cpu,
     loopP99Ms: Math.round(Math.max(0, loop.percentile(99) / 1e6 - 10)),
     r: JSON.parse(out.trim().split('\n').pop()!) as LoadResult,
     ingestRate: Math.round((c1 - c0) / secs),
+    batchesPerSecond: Math.round((10 * (b1 - b0)) / secs) / 10,
     load: os.loadavg().map((x) => Math.round(x * 100) / 100),
     hits: api.services.usage.hits - h0.hits,
     misses: api.services.usage.misses - h0.misses,

@@ -61,6 +61,7 @@ const table = {
   batchRecords: { env: 'FLEETMETER_BATCH_RECORDS', flag: 'batch-records', default: '20000', schema: int(1, 1_000_000), help: 'cut an insert batch at this many records' },
   batchDelayMs: { env: 'FLEETMETER_BATCH_DELAY_MS', flag: 'batch-delay-ms', default: '50', schema: int(0, 60_000), help: 'cut an insert batch this long after its first record' },
   batchEagerRecords: { env: 'FLEETMETER_BATCH_EAGER_RECORDS', flag: 'batch-eager-records', default: '1000', schema: int(1, 1_000_000), help: 'cut an insert batch at once, without waiting for the delay, when it holds this many records and an insert slot is free' },
+  minBatchIntervalMs: { env: 'FLEETMETER_MIN_BATCH_INTERVAL_MS', flag: 'min-batch-interval-ms', default: '250', schema: int(0, 60_000), help: 'cut insert batches no closer than this apart unless full: bounds inserts (new ClickHouse parts, later merged) per second under load' },
   maxQueuedRecords: { env: 'FLEETMETER_MAX_QUEUED_RECORDS', flag: 'max-queued-records', default: '200000', schema: int(1, 100_000_000), help: 'records waiting for commit before sockets are paused (memory bound)' },
   commitTimeoutMs: { env: 'FLEETMETER_COMMIT_TIMEOUT_MS', flag: 'commit-timeout-ms', default: '15000', schema: int(100, 600_000), help: 'retry a failed insert for this long; then the devices are not acked and resend' },
   registryRefreshMs: { env: 'FLEETMETER_REGISTRY_REFRESH_MS', flag: 'registry-refresh-ms', default: '1000', schema: int(50, 600_000), help: 'how often the device registry cache reloads changes from ClickHouse' },

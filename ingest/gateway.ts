@@ -39,6 +39,7 @@ export interface GatewayOptions extends MqttGatewayOptions {
   readonly batchRecords: number;
   readonly batchDelayMs: number;
   readonly batchEagerRecords?: number;
+  readonly minBatchIntervalMs?: number;
   readonly maxQueuedRecords: number;
   readonly commitTimeoutMs: number;
   readonly registryRefreshMs: number;
@@ -65,6 +66,7 @@ export async function startGateway(store: Store, options: GatewayOptions, log: L
     batchRecords: options.batchRecords,
     batchDelayMs: options.batchDelayMs,
     ...(options.batchEagerRecords !== undefined ? { batchEagerRecords: options.batchEagerRecords } : {}),
+    ...(options.minBatchIntervalMs !== undefined ? { minBatchIntervalMs: options.minBatchIntervalMs } : {}),
     maxQueuedRecords: options.maxQueuedRecords,
     commitTimeoutMs: options.commitTimeoutMs,
   }, log);

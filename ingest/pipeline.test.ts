@@ -98,6 +98,31 @@ describe('Pipeline', () => {
     await p.close();
   });
 
+  it('cuts batches no closer than minBatchIntervalMs apart unless they are full', async () => {
+    const f = flaky(store);
+    const cuts: number[] = [];
+    const timed: Store = { ...f.store, insertRowBinary: (t, c, b) => (t === 'records' && cuts.push(performance.now()), f.store.insertRowBinary(t, c, b)) };
+    const p = new Pipeline(timed, null, null, { batchRecords: 1000, batchEagerRecords: 10, batchDelayMs: 1, minBatchIntervalMs: 300 }, quiet);
+    // The first batch goes at once (eager size, a slot free, no earlier cut) …
+    const a = p.submit(unit('p-int', 0, 10));
+    expect(cuts).toHaveLength(1);
+    await a;
+    // … the next, just as eager, waits for the interval: the insert is not even started …
+    const b = p.submit(unit('p-int', 100, 10));
+    expect(cuts).toHaveLength(1);
+    // … unless it fills up to batchRecords: a full batch is never held back.
+    const c = p.submit(unit('p-int', 200, 990));
+    expect(cuts).toHaveLength(2);
+    await Promise.all([b, c]);
+    const d = p.submit(unit('p-int', 2000, 10));
+    expect(cuts).toHaveLength(2);
+    await d;
+    expect(cuts).toHaveLength(3);
+    expect(cuts[2] - cuts[1]).toBeGreaterThanOrEqual(299);
+    expect(await count(store, 'p-int')).toBe(1010 + 10);
+    await p.close();
+  });
+
   it('retries a failed insert and then acks; nothing is stored twice', async () => {
     const f = flaky(store);
     f.state.failures = 3;
