@@ -156,7 +156,7 @@ for (let i = 0; i < ids.length; i += 50_000) {
 say(`data: ${presenceRowsWritten} device-days of presence, ${ids.length} records (${((t() - t0) / 1000).toFixed(1)} s)`);
 
 // 3. The process as `fleetmeter serve` runs it.
-const live = createLive(store, { log, flushMs: 5000 });
+const live = createLive(store, { log, flushMs: 5000, ...(flags['presence-refresh-ms'] !== undefined ? { presenceCache: { refreshAfterMs: num('presence-refresh-ms', 60_000) } } : {}) });
 await live.start();
 const gateway = await startGateway(
   store,
@@ -177,6 +177,7 @@ const gateway = await startGateway(
     batchRecords: 20_000,
     batchDelayMs: num('batch-delay-ms', 50),
     ...(flags['batch-eager-records'] !== undefined ? { batchEagerRecords: num('batch-eager-records', 1000) } : {}),
+    ...(flags['min-batch-interval-ms'] !== undefined ? { minBatchIntervalMs: num('min-batch-interval-ms', 250) } : {}),
     maxQueuedRecords: 200_000,
     commitTimeoutMs: 15_000,
     registryRefreshMs: 1000,
