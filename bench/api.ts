@@ -366,7 +366,7 @@ say(`device usage, no ingest: ${JSON.stringify(usageAlone)}`);
 // The ceiling on this machine, side by side: a bare fastify route in this same process (no auth,
 // no validation, no logging, no metrics) answering a constant of the device-usage answer's size,
 // under the same autocannon load (same connections, same random device paths, same bearer header).
-const sampleUsage = await api.services.usage.deviceUsageJson(deviceIdOf(0), {});
+const sampleUsage = await api.services.usage.deviceUsageBody(deviceIdOf(0), {});
 const bare = Fastify({ logger: false });
 bare.get('/bare/:deviceId/usage', (_req, reply) => reply.type('application/json; charset=utf-8').send(sampleUsage));
 await bare.listen({ host: '127.0.0.1', port: 0 });
@@ -396,7 +396,7 @@ const table = [
   row(`GET /v1/devices/{id}/usage (random of ${DEVICES.toLocaleString('en-US')})`, usage),
   row('GET /v1/fleet/summary', summary),
   ...(usageAlone !== null ? [row('GET /v1/devices/{id}/usage, simulator stopped (the API alone)', usageAlone)] : []),
-  row(`peer: bare fastify route, constant ${Buffer.byteLength(sampleUsage)}-byte answer, same process and load, simulator stopped`, bareLoad),
+  row(`peer: bare fastify route, constant ${sampleUsage.length}-byte answer, same process and load, simulator stopped`, bareLoad),
 ].join('\n');
 const met = usage.r.rps >= 10_000 && usage.r.p99 <= 20 && usage.ingestRate >= 0.95 * 20_000;
 const flagsUsed = process.execArgv.filter((a) => a.startsWith('--max-') || a.startsWith('--expose')).join(' ');

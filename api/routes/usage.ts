@@ -28,7 +28,7 @@ export const usageRoutes = plugin(
           response: responses({ 200: DeviceUsage }, 404, 409),
         },
       },
-      async (req, reply) => reply.type(JSON_TYPE).send((await s.usage.deviceUsageJson(req.params.deviceId, req.query)) as never),
+      async (req, reply) => reply.type(JSON_TYPE).send((await s.usage.deviceUsageBody(req.params.deviceId, req.query)) as never),
     );
 
     app.get(
