@@ -190,11 +190,6 @@ export class Pipeline extends EventEmitter {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Makes the current batch due now (tests and shutdown). */
-  flush(): void {
-    this.markDue();
-  }
-
   private markDue(): void {
     if (this.timer) {
       clearTimeout(this.timer);
