@@ -14,9 +14,12 @@
  * previous one unless it is full: every insert makes a new part in each table, which ClickHouse
  * merges again and again afterwards, so under load the number of inserts a second — not the
  * number of records — sets most of the storage's CPU. Measured on the 2-core bench machine at
- * 20 000 records/s from 500 devices: ~16 inserts/s cost the gateway process ~1.4 cores, two thirds of
- * it merges; ~3 inserts/s of the same records cost ~0.7. Under light load the interval adds
- * nothing (the previous cut is long past), so a lone packet is still acked after `batchDelayMs`. Inserts are idempotent (ReplacingMergeTree keyed by content), so a failed batch is retried
+ * 20 000 records/s from 500 devices (bench/RESULTS.md, "The batch interval"): with no interval,
+ * ~16 inserts/s cost the gateway process ~1.5 cores, 0.63 of it merges; with 250 ms, ~0.55 cores.
+ * Under light load the interval adds nothing (the previous cut is long past), so a lone packet is
+ * still acked after `batchDelayMs`.
+ *
+ * Inserts are idempotent (ReplacingMergeTree keyed by content), so a failed batch is retried
  * whole, with exponential backoff, until `commitTimeoutMs`; after that its units are rejected.
  *
  * Memory is bounded by backpressure, not by dropping: once `maxQueuedRecords` are waiting, `full`
