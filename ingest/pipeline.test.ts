@@ -119,8 +119,13 @@ describe('Pipeline', () => {
     await d;
     expect(cuts).toHaveLength(3);
     expect(cuts[2] - cuts[1]).toBeGreaterThanOrEqual(299);
-    expect(await count(store, 'p-int')).toBe(1010 + 10);
-    await p.close();
+    // Closing does not wait out the interval either: what is held is cut at once.
+    const e = p.submit(unit('p-int', 3000, 10));
+    expect(cuts).toHaveLength(3);
+    const closed = p.close();
+    expect(cuts).toHaveLength(4);
+    await Promise.all([e, closed]);
+    expect(await count(store, 'p-int')).toBe(1010 + 10 + 10);
   });
 
   it('retries a failed insert and then acks; nothing is stored twice', async () => {
