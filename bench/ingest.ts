@@ -111,7 +111,6 @@ async function ackServerTarget(): Promise<Target> {
   };
 }
 
-
 async function run(scenario: Scenario, target: Target, sim: SimulationOptions, measureFromMs: number, measureToMs: number): Promise<RunResult> {
   const sampler = new MetricsSampler(target.metricsUrl, () => target.cpuSeconds());
   await sampler.sample();

@@ -248,7 +248,6 @@ async function run(scenario: Scenario): Promise<RunResult> {
   };
 }
 
-
 const n0 = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a');
 const n1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
 

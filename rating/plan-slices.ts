@@ -8,7 +8,6 @@
 import { type AccountPlan, type Piece, type Segment, clip } from './plan.ts';
 import type { Interval } from './units.ts';
 
-
 /** The plan restricted to one device (null when the device has no time on the account in the period). */
 export function devicePlan(plan: AccountPlan, deviceId: string): AccountPlan | null {
   const iv = plan.members.get(deviceId);

@@ -166,14 +166,14 @@ export const RECORD_COLUMNS: readonly Column[] = [
 /** Writes the IO list as `ioToText` does, straight into the payload (inside a String). */
 function writeIo(w: RowBinaryWriter, io: readonly IoElement[]): void {
   const start = w.beginString();
-  w.byte(91); // [
+  w.uint8(91); // [
   for (let i = 0; i < io.length; i++) {
     const e = io[i];
-    if (i > 0) w.byte(44); // ,
-    w.byte(91);
+    if (i > 0) w.uint8(44); // ,
+    w.uint8(91);
     if (typeof e.id === 'number') w.number(e.id);
     else w.jsonString(e.id);
-    w.byte(44);
+    w.uint8(44);
     const v = e.value;
     if (typeof v === 'number') {
       if (Number.isFinite(v)) w.number(v);
@@ -182,9 +182,9 @@ function writeIo(w: RowBinaryWriter, io: readonly IoElement[]): void {
     else if (typeof v === 'boolean') w.ascii(v ? 'true' : 'false');
     else if (typeof v === 'bigint') w.ascii('{"b":"' + v.toString() + '"}');
     else w.ascii('{"x":"' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') + '"}');
-    w.byte(93);
+    w.uint8(93);
   }
-  w.byte(93); // ]
+  w.uint8(93); // ]
   w.endString(start);
 }
 
@@ -258,7 +258,7 @@ export function writeFrameRow(w: RowBinaryWriter, deviceId: string, protocol: Pr
 
 /** One `frames` row as a RowBinary payload. */
 export function frameRow(deviceId: string, protocol: ProtocolName, transport: Transport, receivedAt: number, frameHash: number, bytes: Uint8Array): Buffer {
-  const w = new RowBinaryWriter(bytes.length * 2 + 128);
+  const w = new RowBinaryWriter(bytes.length + 128);
   writeFrameRow(w, deviceId, protocol, transport, receivedAt, frameHash, bytes);
   return Buffer.from(w.bytes());
 }

@@ -193,7 +193,7 @@ export class RowBinaryWriter {
 
   /**
    * Starts a String whose content the caller writes with the text methods below (`ascii`,
-   * `number`, `jsonString` …), then ends with `endString(start)`: no intermediate JS string.
+   * `number`, `jsonString` …; `uint8` for one character), then ends with `endString(start)`: no intermediate JS string.
    * Two bytes are reserved for the length; a shorter or longer length moves the content.
    */
   beginString(): number {
@@ -221,11 +221,6 @@ export class RowBinaryWriter {
   }
 
   // ── text inside a String (between beginString and endString) ─────────────────────────────────
-
-  byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.len++] = b;
-  }
 
   /** Text known to be ASCII (protocol names, fixed JSON fragments). */
   ascii(text: string): void {
