@@ -193,8 +193,9 @@ export class RowBinaryWriter {
 
   /**
    * Starts a String whose content the caller writes with the text methods below (`ascii`,
-   * `number`, `jsonString` …; `uint8` for one character), then ends with `endString(start)`: no intermediate JS string.
-   * Two bytes are reserved for the length; a shorter or longer length moves the content.
+   * `number`, `jsonString` …; `uint8` for one character), then ends with `endString(start)`: no
+   * intermediate JS string. Two bytes are reserved for the length; a shorter or longer length
+   * moves the content.
    */
   beginString(): number {
     this.ensure(2);
