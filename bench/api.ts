@@ -129,7 +129,7 @@ const today = Math.floor(now / 86_400_000);
 const presence = new ClickHousePresenceStorage(store, { cacheDeviceDays: 0 });
 let presenceRowsWritten = 0;
 for (const rows of presenceRows({ deviceIds: ids, fromDay: today - 1, toDay: today, activeShare: 1, chunk: 20_000 })) {
-  await presence.save(rows);
+  await presence.save(rows, 1);
   presenceRowsWritten += rows.length;
 }
 const record = (id: string, i: number): TelemetryRecord => ({
@@ -156,7 +156,7 @@ for (let i = 0; i < ids.length; i += 50_000) {
 say(`data: ${presenceRowsWritten} device-days of presence, ${ids.length} records (${((t() - t0) / 1000).toFixed(1)} s)`);
 
 // 3. The process as `fleetmeter serve` runs it.
-const live = createLive(store, { log, flushMs: 5000, ...(flags['presence-refresh-ms'] !== undefined ? { presenceCache: { refreshAfterMs: num('presence-refresh-ms', 60_000) } } : {}) });
+const live = createLive(store, { log, ...(flags['presence-refresh-ms'] !== undefined ? { presenceCache: { refreshAfterMs: num('presence-refresh-ms', 60_000) } } : {}) });
 await live.start();
 const gateway = await startGateway(
   store,

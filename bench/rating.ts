@@ -215,11 +215,11 @@ function presenceDays(p: Period): { fromDay: number; toDay: number } {
 }
 
 async function writePresence(s: Store, deviceIds: readonly string[], seed: number): Promise<{ rows: number; ms: number }> {
-  const storage = new ClickHousePresenceStorage(s, { writer: 1 });
+  const storage = new ClickHousePresenceStorage(s);
   const t0 = performance.now();
   let rows = 0;
   for (const chunk of presenceRows({ deviceIds, ...presenceDays(PERIOD), seed, chunk: 50_000 })) {
-    await storage.save(chunk);
+    await storage.save(chunk, 1);
     rows += chunk.length;
   }
   return { rows, ms: performance.now() - t0 };
@@ -451,12 +451,10 @@ async function statementBench(tariffsExist: boolean): Promise<StatementRow[]> {
         recs.push({ deviceId: id, deviceTime: fifth * dayMs + ((tick * 11 + k) % 1440) * 60_000 + 5_000, receivedAt: last * dayMs + 86_000_000 });
       }
       tick++;
-      engine.ingest(recs.slice(0, 30));
-      await engine.flush();
-      engine.ingest(recs.slice(30)); // not flushed: the statement must include it from memory
+      await engine.ingest(recs.slice(0, 30));
+      await engine.ingest(recs.slice(30));
     }, () => service.statement(acc.id, PERIOD));
     push(acc, 'live', live);
-    await engine.flush();
     const after = await service.statement(acc.id, PERIOD);
     if (after.json !== (await uncached.statement(acc.id, PERIOD)).json) throw new Error(`${acc.id}: live cached statement differs from the uncached one`);
     if (after.json === reference) throw new Error(`${acc.id}: live data did not change the statement`);

@@ -322,6 +322,7 @@ export class Scheduler {
   private readonly log: SchedulerOptions['log'];
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<unknown> | null = null;
+  private stopping = false;
   private readonly versions: VersionClock;
 
   constructor(store: Store, options: SchedulerOptions = {}) {
@@ -359,6 +360,7 @@ export class Scheduler {
   async tick(): Promise<JobRun[]> {
     const done: JobRun[] = [];
     for (const name of this.names()) {
+      if (this.stopping) break; // a stop waits for this tick: do not start another job's check
       try {
         const r = await this.tickJob(name);
         if (r !== null) done.push(r);
@@ -471,6 +473,7 @@ export class Scheduler {
   /** Ticks every `tickMs` (real time) until stop(). */
   start(tickMs: number): void {
     if (this.timer !== null) return;
+    this.stopping = false;
     this.timer = setInterval(() => {
       if (this.ticking !== null) return;
       this.ticking = this.tick()
@@ -482,13 +485,18 @@ export class Scheduler {
 
   /** Stops ticking, waits for the runs in progress, and gives up the leases held. */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     await this.ticking;
-    for (const [name, l] of this.local) {
-      await l.running?.catch(() => undefined);
-      if (l.held !== null) await this.leases.release(name, l.held.epoch).catch(() => undefined);
-      l.held = null;
-    }
+    // Each job's run in progress, then its lease given up: the jobs side by side, so a slow or
+    // hung storage costs one request timeout, not one per job.
+    await Promise.all(
+      [...this.local].map(async ([name, l]) => {
+        await l.running?.catch(() => undefined);
+        if (l.held !== null) await this.leases.release(name, l.held.epoch).catch(() => undefined);
+        l.held = null;
+      }),
+    );
   }
 }

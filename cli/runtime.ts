@@ -39,7 +39,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 export async function openConfiguredStore(config: Config): Promise<Store> {
   return config.store === 'chdb'
     ? openStore({ backend: 'chdb', path: config.dataDir, database: config.database })
-    : openStore({ backend: 'server', url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, database: config.database });
+    : openStore({ backend: 'server', url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, database: config.database, requestTimeoutMs: config.commitTimeoutMs });
 }
 
 export async function openAndMigrate(config: Config, log: Logger): Promise<Store> {

@@ -17,9 +17,9 @@ export async function run(args: string[]): Promise<number> {
   const store = await openAndMigrate(config, log);
   log.info({ backend: store.backend, database: store.database }, 'storage ready');
   // The rating engine and the fleet tracker see every committed batch (live usage, fleet health).
-  const live = createLive(store, { log, flushMs: config.ratingFlushMs });
+  const live = createLive(store, { log });
   await live.start();
-  const gateway = await startGateway(store, config, log, live.sink);
+  const gateway = await startGateway(store, config, log, live.sink, live.derive);
   // The API shares the gateway's device registry: a device registered through it is accepted at once.
   let api: Awaited<ReturnType<typeof startApi>> | null = null;
   if (config.apiPort !== null) {
@@ -56,10 +56,25 @@ export async function run(args: string[]): Promise<number> {
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
   });
-  await api?.close();
-  await gateway.close();
-  await live.stop();
-  await store.close();
+  // Bounded: commits still failing after --shutdown-timeout-ms are given up (their devices were
+  // not acked and resend), and whatever else still waits on a hung storage then is abandoned, so
+  // a stop never hangs with the storage down. Nothing acked can be lost by leaving early: an ack
+  // is only ever sent after its commit.
+  const shutdown = (async () => {
+    await api?.close();
+    await gateway.close();
+    await live.stop();
+    await store.close();
+  })();
+  const limit = config.shutdownTimeoutMs + 1_500;
+  let timer: NodeJS.Timeout | undefined;
+  const inTime = await Promise.race([shutdown.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), limit)))]);
+  clearTimeout(timer);
+  if (!inTime) {
+    log.warn({ waitedMs: limit }, 'shutdown: storage did not answer in time; exiting with the remaining work abandoned (nothing acked is lost)');
+    process.exit(0);
+  }
+  log.info('stopped');
   return 0;
 }
 

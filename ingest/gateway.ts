@@ -16,7 +16,7 @@ import type { GatewayContext } from './context.ts';
 import { DeviceRegistry } from './device-registry.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { startMqtt, type MqttGatewayOptions, type MqttService } from './mqtt/index.ts';
-import { Pipeline, type RecordSink } from './pipeline.ts';
+import { type BatchDeriver, Pipeline, type RecordSink } from './pipeline.ts';
 import { startTcpListener, type TcpListener } from './tcp-server.ts';
 import { teltonikaTcpHandler } from './teltonika-tcp.ts';
 import { startUdpListener, type UdpListener } from './udp-server.ts';
@@ -42,6 +42,8 @@ export interface GatewayOptions extends MqttGatewayOptions {
   readonly minBatchIntervalMs?: number;
   readonly maxQueuedRecords: number;
   readonly commitTimeoutMs: number;
+  /** A graceful `close()` gives up commits still failing after this long (default: each batch's own commit timeout). */
+  readonly shutdownTimeoutMs?: number;
   readonly registryRefreshMs: number;
 }
 
@@ -52,8 +54,11 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Store must be open and migrated (the caller owns it). */
-export async function startGateway(store: Store, options: GatewayOptions, log: Logger, sink: RecordSink | null = null): Promise<Gateway> {
+/**
+ * Store must be open and migrated (the caller owns it). `derive` (the rating engine's presence) is
+ * committed with every batch; `sink` (the fleet tracker) sees every committed batch.
+ */
+export async function startGateway(store: Store, options: GatewayOptions, log: Logger, sink: RecordSink | null = null, derive: BatchDeriver | null = null): Promise<Gateway> {
   const metrics = createMetrics();
   const registry = new DeviceRegistry(store, {
     unknownDevicePolicy: options.unknownDevices,
@@ -62,7 +67,7 @@ export async function startGateway(store: Store, options: GatewayOptions, log: L
     gate: new AccountAccess(store),
   }, Date.now, log);
   await registry.start();
-  const pipeline = new Pipeline(store, sink, metrics, {
+  const pipeline = new Pipeline(store, derive, sink, metrics, {
     batchRecords: options.batchRecords,
     batchDelayMs: options.batchDelayMs,
     ...(options.batchEagerRecords !== undefined ? { batchEagerRecords: options.batchEagerRecords } : {}),
@@ -159,7 +164,7 @@ export async function startGateway(store: Store, options: GatewayOptions, log: L
       for (const l of udp) await l.close();
       await mqtt?.quiesce();
       // Commit what was received; commitThenReply (and MQTT's PUBACK step) write the acks as each batch lands.
-      await pipeline.close();
+      await pipeline.close(options.shutdownTimeoutMs);
       await new Promise((r) => setTimeout(r, 50)); // let the last acks leave the socket buffers
       for (const l of tcp) l.destroyConnections();
       await mqtt?.close();

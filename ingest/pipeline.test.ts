@@ -68,7 +68,7 @@ describe('Pipeline', () => {
   afterAll(async () => cleanup?.());
 
   it('resolves a submission only after its records are readable', async () => {
-    const p = new Pipeline(store, null, null, { batchDelayMs: 20 }, quiet);
+    const p = new Pipeline(store, null, null, null, { batchDelayMs: 20 }, quiet);
     await p.submit(unit('p-1', 0, 10));
     expect(await count(store, 'p-1')).toBe(10);
     await p.close();
@@ -76,7 +76,7 @@ describe('Pipeline', () => {
 
   it('groups many submissions into few inserts, cut by size', async () => {
     const f = flaky(store);
-    const p = new Pipeline(f.store, null, null, { batchRecords: 100, batchDelayMs: 10_000 }, quiet);
+    const p = new Pipeline(f.store, null, null, null, { batchRecords: 100, batchDelayMs: 10_000 }, quiet);
     await Promise.all(Array.from({ length: 20 }, (_, i) => p.submit(unit('p-2', i * 10, 10))));
     expect(f.state.inserts).toBe(2 * 2); // two batches of 100 records, each = records + frames insert
     expect(await count(store, 'p-2')).toBe(200);
@@ -85,7 +85,7 @@ describe('Pipeline', () => {
 
   it('commits a batch of batchEagerRecords at once while a slot is free, without waiting out the delay', async () => {
     const f = flaky(store);
-    const p = new Pipeline(f.store, null, null, { batchRecords: 10_000, batchEagerRecords: 50, batchDelayMs: 60_000, maxInFlightBatches: 1 }, quiet);
+    const p = new Pipeline(f.store, null, null, null, { batchRecords: 10_000, batchEagerRecords: 50, batchDelayMs: 60_000, maxInFlightBatches: 1 }, quiet);
     // 50 records: eager. The next 30 arrive while that insert runs: they wait for the timer (60 s) …
     const first = p.submit(unit('p-eager', 0, 50));
     const small = p.submit(unit('p-eager', 100, 30));
@@ -102,7 +102,7 @@ describe('Pipeline', () => {
     const f = flaky(store);
     const cuts: number[] = [];
     const timed: Store = { ...f.store, insertRowBinary: (t, c, b) => (t === 'records' && cuts.push(performance.now()), f.store.insertRowBinary(t, c, b)) };
-    const p = new Pipeline(timed, null, null, { batchRecords: 1000, batchEagerRecords: 10, batchDelayMs: 1, minBatchIntervalMs: 300 }, quiet);
+    const p = new Pipeline(timed, null, null, null, { batchRecords: 1000, batchEagerRecords: 10, batchDelayMs: 1, minBatchIntervalMs: 300 }, quiet);
     // The first batch goes at once (eager size, a slot free, no earlier cut) …
     const a = p.submit(unit('p-int', 0, 10));
     expect(cuts).toHaveLength(1);
@@ -131,7 +131,7 @@ describe('Pipeline', () => {
   it('retries a failed insert and then acks; nothing is stored twice', async () => {
     const f = flaky(store);
     f.state.failures = 3;
-    const p = new Pipeline(f.store, null, null, { batchDelayMs: 5, retryBaseMs: 5 }, quiet);
+    const p = new Pipeline(f.store, null, null, null, { batchDelayMs: 5, retryBaseMs: 5 }, quiet);
     await p.submit(unit('p-3', 0, 5));
     expect(await count(store, 'p-3')).toBe(5);
     await p.close();
@@ -140,7 +140,7 @@ describe('Pipeline', () => {
   it('rejects (no ack) when storage stays down past the commit timeout', async () => {
     const f = flaky(store);
     f.state.failures = 1_000;
-    const p = new Pipeline(f.store, null, null, { batchDelayMs: 5, retryBaseMs: 5, retryMaxMs: 10, commitTimeoutMs: 100 }, quiet);
+    const p = new Pipeline(f.store, null, null, null, { batchDelayMs: 5, retryBaseMs: 5, retryMaxMs: 10, commitTimeoutMs: 100 }, quiet);
     await expect(p.submit(unit('p-4', 0, 5))).rejects.toBeInstanceOf(CommitError);
     expect(await count(store, 'p-4')).toBe(0);
     await p.close();
@@ -148,7 +148,7 @@ describe('Pipeline', () => {
 
   it('hands committed records to the sink once per batch, after commit', async () => {
     const seen: string[] = [];
-    const p = new Pipeline(store, { ingest: async (rs) => void seen.push(...rs.map((r) => `${r.deviceId}/${r.deviceTime}`)) }, null, { batchDelayMs: 5 }, quiet);
+    const p = new Pipeline(store, null, { ingest: async (rs) => void seen.push(...rs.map((r) => `${r.deviceId}/${r.deviceTime}`)) }, null, { batchDelayMs: 5 }, quiet);
     await p.submit(unit('p-5', 0, 3));
     expect(seen).toHaveLength(3);
     await p.close();
@@ -157,7 +157,7 @@ describe('Pipeline', () => {
   it('reports full at the bound and drains when commits land', async () => {
     const f = flaky(store);
     f.state.failures = 2;
-    const p = new Pipeline(f.store, null, null, { batchDelayMs: 5, maxQueuedRecords: 50, retryBaseMs: 20 }, quiet);
+    const p = new Pipeline(f.store, null, null, null, { batchDelayMs: 5, maxQueuedRecords: 50, retryBaseMs: 20 }, quiet);
     const drained = new Promise<void>((r) => p.once('drain', r));
     const done = p.submit(unit('p-6', 0, 60));
     expect(p.full).toBe(true);
@@ -168,7 +168,7 @@ describe('Pipeline', () => {
   });
 
   it('commits what it holds on close, then refuses new work', async () => {
-    const p = new Pipeline(store, null, null, { batchDelayMs: 60_000 }, quiet);
+    const p = new Pipeline(store, null, null, null, { batchDelayMs: 60_000 }, quiet);
     const pending = p.submit(unit('p-7', 0, 4));
     await p.close();
     await pending;

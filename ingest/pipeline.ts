@@ -30,6 +30,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { CommittedRecord, ProtocolName, TelemetryRecord, Transport } from '../protocols/record.ts';
+import type { DerivedBatch } from '../rating/sink.ts';
 import type { Store } from '../store/types.ts';
 import { FRAME_COLUMNS, RECORD_COLUMNS, hashBytes, writeFrameRow, writeRecordRow } from '../store/records.ts';
 import { RowBinaryWriter } from '../store/row-binary.ts';
@@ -45,9 +46,19 @@ export interface IngestUnit {
   readonly records: readonly TelemetryRecord[];
 }
 
-/** Where committed records go next (the rating engine). Called once per committed batch. */
+/** Where committed records go next (the fleet tracker). Called once per committed batch, before the acks. */
 export interface RecordSink {
   ingest(records: readonly CommittedRecord[]): void | Promise<void>;
+}
+
+/**
+ * Billing facts derived from a batch (the rating engine's presence rows, `rating/sink.ts`):
+ * `derive` is called once when the batch is cut; its inserts are committed with the records and
+ * frames — the batch counts as committed, and its devices are acked, only once all are — and
+ * `settle` says how the commit ended.
+ */
+export interface BatchDeriver {
+  derive(records: readonly CommittedRecord[]): DerivedBatch;
 }
 
 export interface PipelineOptions {
@@ -108,11 +119,14 @@ export class Pipeline extends EventEmitter {
   private inFlight = 0;
   private queued = 0;
   private closing = false;
+  /** When closing with a deadline: the moment (performance.now()) every commit gives up. */
+  private closeBy = Infinity;
   private idleWaiters: (() => void)[] = [];
   private readonly roomWaiters = new Set<() => void>();
 
   constructor(
     private readonly store: Store,
+    private readonly derive: BatchDeriver | null,
     private readonly sink: RecordSink | null,
     private readonly metrics: Metrics | null,
     options: Partial<PipelineOptions> = {},
@@ -185,9 +199,14 @@ export class Pipeline extends EventEmitter {
     });
   }
 
-  /** Commits everything accepted so far, then rejects new submissions. */
-  async close(): Promise<void> {
+  /**
+   * Commits everything accepted so far, then rejects new submissions. With `deadlineMs`, commits
+   * still failing then are given up at once (their devices are not acked and resend to whichever
+   * instance they reach next): a stop with the storage down or hung takes at most that long.
+   */
+  async close(deadlineMs?: number): Promise<void> {
     this.closing = true;
+    if (deadlineMs !== undefined) this.closeBy = performance.now() + deadlineMs;
     this.markDue();
     if (this.inFlight === 0 && this.current.units === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
@@ -243,22 +262,36 @@ export class Pipeline extends EventEmitter {
 
   private async commit(batch: Batch): Promise<void> {
     const started = performance.now();
-    const deadline = started + this.options.commitTimeoutMs;
+    const commitBy = started + this.options.commitTimeoutMs;
     const recordsPayload = batch.recordRows.bytes();
     const framesPayload = batch.frameRows.bytes();
+    // Presence derived from the batch goes in the same commit: a device is acked only once its
+    // billable minutes are stored too.
+    let derived: DerivedBatch | null = null;
+    let derivable = true;
+    try {
+      derived = this.derive?.derive(batch.records) ?? null;
+    } catch (err) {
+      derivable = false;
+      this.log.error({ err: (err as Error).message }, 'deriving presence failed; the batch is not committed');
+    }
     let delay = this.options.retryBaseMs;
     let committed = false;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; derivable; attempt++) {
       try {
-        // Records and frames are separate inserts; both are idempotent, so a retry after a
-        // partial success stores nothing twice.
-        await Promise.all([this.store.insertRowBinary('records', RECORD_COLUMNS, recordsPayload), this.store.insertRowBinary('frames', FRAME_COLUMNS, framesPayload)]);
+        // Records, frames and presence are separate inserts; each is idempotent, so a retry after
+        // a partial success stores nothing twice.
+        const inserts = [this.store.insertRowBinary('records', RECORD_COLUMNS, recordsPayload), this.store.insertRowBinary('frames', FRAME_COLUMNS, framesPayload)];
+        for (const i of derived?.inserts ?? []) inserts.push(this.store.insertRowBinary(i.table, i.columns, i.payload));
+        // A hung storage must not hold the batch past its deadline: the attempt is bounded by
+        // what is left of it (the insert may still land later; it is idempotent, and unacked).
+        await within(Promise.all(inserts), Math.min(commitBy, this.closeBy) - performance.now());
         committed = true;
         break;
       } catch (err) {
         this.metrics?.commitFailures.inc();
         const now = performance.now();
-        if (now + delay > deadline) {
+        if (now + delay > Math.min(commitBy, this.closeBy)) {
           this.log.error({ err: (err as Error).message, attempt, records: batch.records.length }, 'batch not committed; devices will not be acked and will resend');
           break;
         }
@@ -272,6 +305,7 @@ export class Pipeline extends EventEmitter {
     const wasFull = this.full;
     this.queued -= batch.records.length;
     this.metrics?.queuedRecords.set(this.queued);
+    derived?.settle(committed);
     if (committed) {
       this.metrics?.committedRecords.inc(batch.records.length);
       this.metrics?.batchSize.observe(batch.records.length);
@@ -280,8 +314,8 @@ export class Pipeline extends EventEmitter {
         try {
           await this.sink.ingest(batch.records);
         } catch (err) {
-          // Stored is stored: the rating engine recomputes from ClickHouse (reconcile), so a sink
-          // failure must not withhold the device's ack.
+          // Stored is stored (presence included): the fleet tracker catches up from ClickHouse, so
+          // a sink failure must not withhold the device's ack.
           this.log.error({ err: (err as Error).message }, 'record sink failed');
         }
       }
@@ -297,4 +331,14 @@ export class Pipeline extends EventEmitter {
       this.emit('drain');
     }
   }
+}
+
+/** `work`, or a rejection once `ms` have passed (the work itself is not cancelled). */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  if (ms <= 0) return Promise.reject(new CommitError('commit deadline passed'));
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CommitError(`storage did not answer within ${Math.round(ms)} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,21 +1,39 @@
 /**
- * The streaming presence engine. The ingest pipeline calls `ingest(records)` after each batch is
- * committed; the engine sets minute bits in memory (integer math on typed arrays, no Date, no
- * strings per record) and `flush()` persists the changed device-days through `PresenceStorage`.
+ * The presence engine: turns records into the presence rows that are committed **with** them.
  *
- * Idempotent and convergent: bits only ever get set; before a device-day is first written the
- * engine ORs in what storage already holds, and storage ORs every row on read. Duplicates,
- * reordering, late data, restarts and several gateway instances all converge on the same sets.
+ * The ingest pipeline calls `stage(records)` when it commits a batch; the engine classifies each
+ * record's time (plausibility rule, integer math on typed arrays, no Date, no strings per record)
+ * and returns the presence rows the batch adds, which the pipeline inserts in the same commit as
+ * the records and frames, before any device is acked. `done(true)` once that commit succeeded,
+ * `done(false)` once it was given up. Tests and tools that have no pipeline use `ingest(records)`,
+ * which stages, saves through `PresenceStorage` and settles in one call.
  *
- * Bounded: at most `maxDeviceDays` device-days stay in memory (soft bound). Over it, `ingest`
- * reports `flushNeeded` and `flush()` evicts clean device-days, least recently touched first;
- * evicted days are reloaded from storage when touched again.
+ * So a minute is billed exactly when its record is stored: a kill -9 at any instant loses no acked
+ * minute, and nothing has to be rebuilt at start-up. The engine's memory is an index of what this
+ * process has written, which serves two purposes only:
+ * - a batch writes a row only for a device-day whose bits it changes (a tracker reporting every
+ *   second adds a new minute once a minute, so most batches add few presence rows);
+ * - each row is the union of everything its writer id has written for that device-day plus the
+ *   batch's bits, so per (device, day, kind, writer) the stored rows only ever grow — what the
+ *   table's ReplacingMergeTree(minutes) needs to keep the largest row without losing a bit.
+ *
+ * Writer ids. Batches commit concurrently (the pipeline's insert slots), and a row must contain
+ * every bit earlier rows of its writer held. A writer id is therefore used by one batch at a time:
+ * `stage` takes one from a pool (or draws a new random one), `done(true)` gives it back;
+ * `done(false)` retires it (a row of a given-up batch may or may not be stored, so later rows of
+ * that id could be smaller than it). Evicting device-days from memory retires every pooled id for
+ * the same reason. Readers OR every row of a device-day, so any number of writer ids, processes and
+ * restarts converge.
+ *
+ * Bounded: at most `maxDeviceDays` device-days in memory (soft bound); past it, after a commit,
+ * the least recently touched ones are dropped.
  */
-import { type DayBits, countBits, newDayBits, orInto } from './minute-bitmap.ts';
-import { DEFAULT_IMPLAUSIBLE_TIME_POLICY, DEFAULT_PLAUSIBILITY, type ImplausibleTimePolicy, type PlausibilityRule, validatePlausibilityRule } from './plausibility.ts';
-import { KIND_DEVICE_TIME, KIND_FALLBACK, type PresenceSet, effectiveBits } from './presence.ts';
+import { type DayBits, isEmpty, newDayBits, orBits, orInto } from './minute-bitmap.ts';
+import { DEFAULT_PLAUSIBILITY, type PlausibilityRule, validatePlausibilityRule } from './plausibility.ts';
+import { KIND_DEVICE_TIME, KIND_FALLBACK, type PresenceSet } from './presence.ts';
 import type { LoadOptions, PresenceRowIn, PresenceSource, PresenceStorage } from './presence-storage.ts';
 import { DAY_MS, MINUTE_MS } from './time.ts';
+import { randomInt } from 'node:crypto';
 
 /** The fields of `TelemetryRecord` the engine reads. */
 export interface PresenceRecord {
@@ -29,8 +47,8 @@ export interface EngineOptions {
   readonly plausibility?: PlausibilityRule;
   /** Soft bound on device-days held in memory. Default 500 000 (≈ 150 MB). */
   readonly maxDeviceDays?: number;
-  /** Policy used by `minutesInMemory` (storage itself is policy-free). */
-  readonly policy?: ImplausibleTimePolicy;
+  /** Told of every committed row (e.g. a live read cache absorbs them). */
+  readonly onCommitted?: (rows: readonly PresenceRowIn[]) => void;
 }
 
 export interface IngestResult {
@@ -40,40 +58,41 @@ export interface IngestResult {
   readonly fallback: number;
   /** Records whose receive time itself was unusable (not counted anywhere). */
   readonly dropped: number;
-  /** True when resident device-days exceed `maxDeviceDays` or dirty ones exceed half of it: the caller should `await flush()`. */
-  readonly flushNeeded: boolean;
 }
 
-export interface FlushReport {
-  readonly written: number;
-  readonly loaded: number;
-  readonly evicted: number;
+/** The presence a batch adds, waiting for the batch's commit. */
+export interface StagedPresence extends IngestResult {
+  /** Rows to commit with the batch (empty when the batch adds no minute this process has not written). */
+  readonly rows: readonly PresenceRowIn[];
+  /** The writer id the rows are stored under (the `writer` column). */
+  readonly writer: number;
+  /** Call once: true after the rows were committed, false when the commit was given up. */
+  done(committed: boolean): void;
 }
 
 export interface EngineStats {
   readonly residentDeviceDays: number;
-  readonly dirtyDeviceDays: number;
   readonly devices: number;
   readonly records: number;
   readonly fallbackRecords: number;
   readonly droppedRecords: number;
-  readonly flushes: number;
-  readonly flushFailures: number;
+  /** Presence rows committed (device-day-kinds written). */
+  readonly rowsCommitted: number;
+  /** Batches whose commit was given up (their writer ids retired). */
+  readonly abandoned: number;
 }
-
-const DIRTY_DEVICE = 1;
-const DIRTY_FALLBACK = 2;
 
 interface Entry {
   readonly deviceId: string;
   readonly day: number;
+  /** Committed by this process: device-time and fallback minutes. */
   readonly device: DayBits;
   fallback: DayBits | null;
-  /** DIRTY_* bits not yet persisted. */
-  dirty: number;
-  /** Storage content has been OR-ed in. */
-  based: boolean;
   touched: number;
+  /** Scratch of the `stage` call in progress: its sequence number and the new bits it found. */
+  stage: number;
+  newDevice: DayBits | null;
+  newFallback: DayBits | null;
 }
 
 interface DeviceState {
@@ -83,33 +102,44 @@ interface DeviceState {
   lastEntry: Entry | null;
 }
 
+/** A writer id for a presence row: UInt32, never 0. */
+export function newWriterId(): number {
+  return randomInt(1, 2 ** 32 - 1);
+}
+
 export class PresenceEngine implements PresenceSource {
   private readonly storage: PresenceStorage;
   private readonly rule: PlausibilityRule;
-  private readonly policy: ImplausibleTimePolicy;
   readonly maxDeviceDays: number;
+  private readonly onCommitted: ((rows: readonly PresenceRowIn[]) => void) | null;
   private readonly devices = new Map<string, DeviceState>();
-  private dirty: Entry[] = [];
   private resident = 0;
   private tick = 0;
-  private flushChain: Promise<unknown> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
-  private counters = { records: 0, fallback: 0, dropped: 0, flushes: 0, flushFailures: 0 };
+  private stageSeq = 0;
+  /** Writer ids free for the next batch; `generation` retires every id handed out before an eviction. */
+  private writers: number[] = [];
+  private generation = 0;
+  private counters = { records: 0, fallback: 0, dropped: 0, rows: 0, abandoned: 0 };
 
   constructor(options: EngineOptions) {
     this.storage = options.storage;
     this.rule = validatePlausibilityRule(options.plausibility ?? DEFAULT_PLAUSIBILITY);
-    this.policy = options.policy ?? DEFAULT_IMPLAUSIBLE_TIME_POLICY;
     this.maxDeviceDays = options.maxDeviceDays ?? 500_000;
+    this.onCommitted = options.onCommitted ?? null;
     if (!Number.isInteger(this.maxDeviceDays) || this.maxDeviceDays < 1) throw new Error(`maxDeviceDays must be a positive integer, got ${this.maxDeviceDays}`);
   }
 
-  /** Hot path. Synchronous; call after the batch is committed to the records table. */
-  ingest(records: readonly PresenceRecord[]): IngestResult {
+  /**
+   * Hot path, synchronous: the presence rows `records` add. Nothing in memory changes until
+   * `done(true)`, so a batch that is never committed leaves no trace.
+   */
+  stage(records: readonly PresenceRecord[]): StagedPresence {
     const tick = ++this.tick;
+    const seq = ++this.stageSeq;
     const minTime = this.rule.minTime;
     const maxAhead = this.rule.maxAheadMs;
     const maxBehind = this.rule.maxBehindMs;
+    const changed: Entry[] = [];
     let lastId: string | null = null;
     let dev: DeviceState | undefined;
     let deviceTimeCount = 0;
@@ -150,39 +180,92 @@ export class PresenceEngine implements PresenceSource {
       const w = minute >>> 5;
       const mask = 1 << (minute & 31);
       if (!fallback) {
-        const bits = e.device;
-        const old = bits[w];
-        if ((old & mask) === 0) {
-          bits[w] = old | mask;
-          if (e.dirty === 0) this.dirty.push(e);
-          e.dirty |= DIRTY_DEVICE;
+        if ((e.device[w] & mask) !== 0) continue;
+        if (e.stage !== seq) {
+          e.stage = seq;
+          e.newDevice = null;
+          e.newFallback = null;
+          changed.push(e);
         }
+        (e.newDevice ??= newDayBits())[w] |= mask;
       } else {
-        if (e.fallback === null) e.fallback = newDayBits();
-        const bits = e.fallback;
-        const old = bits[w];
-        if ((old & mask) === 0) {
-          bits[w] = old | mask;
-          if (e.dirty === 0) this.dirty.push(e);
-          e.dirty |= DIRTY_FALLBACK;
+        if (e.fallback !== null && (e.fallback[w] & mask) !== 0) continue;
+        if (e.stage !== seq) {
+          e.stage = seq;
+          e.newDevice = null;
+          e.newFallback = null;
+          changed.push(e);
         }
+        (e.newFallback ??= newDayBits())[w] |= mask;
       }
     }
     this.counters.records += records.length;
     this.counters.fallback += fallbackCount;
     this.counters.dropped += dropped;
+
+    // Each row: what this process committed for the device-day ∪ the batch's new bits.
+    const rows: PresenceRowIn[] = [];
+    const added: { e: Entry; device: DayBits | null; fallback: DayBits | null }[] = [];
+    for (const e of changed) {
+      const nd = e.newDevice;
+      const nf = e.newFallback;
+      e.newDevice = null;
+      e.newFallback = null;
+      if (nd !== null) rows.push({ deviceId: e.deviceId, day: e.day, kind: KIND_DEVICE_TIME, bits: orBits(e.device, nd) });
+      if (nf !== null) rows.push({ deviceId: e.deviceId, day: e.day, kind: KIND_FALLBACK, bits: e.fallback === null ? nf : orBits(e.fallback, nf) });
+      added.push({ e, device: nd, fallback: nf });
+    }
+    const generation = this.generation;
+    const writer = rows.length === 0 ? 0 : (this.writers.pop() ?? newWriterId());
+    let settled = false;
     return {
       deviceTime: deviceTimeCount,
       fallback: fallbackCount,
       dropped,
-      flushNeeded: this.resident > this.maxDeviceDays || this.dirty.length > this.maxDeviceDays / 2,
+      rows,
+      writer,
+      done: (committed: boolean) => {
+        if (settled) throw new Error('staged presence settled twice');
+        settled = true;
+        if (rows.length === 0) return;
+        if (!committed) {
+          this.counters.abandoned++;
+          return; // the writer id is retired: its stored row may hold bits memory does not
+        }
+        for (const a of added) {
+          if (a.device !== null) orInto(a.e.device, a.device);
+          if (a.fallback !== null) {
+            if (a.e.fallback === null) a.e.fallback = Uint32Array.from(a.fallback);
+            else orInto(a.e.fallback, a.fallback);
+          }
+        }
+        this.counters.rows += rows.length;
+        if (generation === this.generation) this.writers.push(writer);
+        this.onCommitted?.(rows);
+        if (this.resident > this.maxDeviceDays) this.evict();
+      },
     };
+  }
+
+  /** Stages `records`, saves their rows through the storage and settles: for callers without a pipeline. */
+  async ingest(records: readonly PresenceRecord[]): Promise<IngestResult> {
+    const staged = this.stage(records);
+    if (staged.rows.length > 0) {
+      try {
+        await this.storage.save(staged.rows, staged.writer);
+      } catch (err) {
+        staged.done(false);
+        throw err;
+      }
+    }
+    staged.done(true);
+    return { deviceTime: staged.deviceTime, fallback: staged.fallback, dropped: staged.dropped };
   }
 
   private entryFor(d: DeviceState, day: number): Entry {
     let e = d.days.get(day);
     if (e === undefined) {
-      e = { deviceId: d.id, day, device: newDayBits(), fallback: null, dirty: 0, based: false, touched: 0 };
+      e = { deviceId: d.id, day, device: newDayBits(), fallback: null, touched: 0, stage: 0, newDevice: null, newFallback: null };
       d.days.set(day, e);
       this.resident++;
     }
@@ -191,67 +274,14 @@ export class PresenceEngine implements PresenceSource {
     return e;
   }
 
-  /**
-   * Persists every changed device-day (merging in what storage holds first), then evicts clean
-   * device-days beyond the bound. Flushes run one at a time; ingest may continue meanwhile.
-   * On failure the device-days stay dirty and the next flush retries them.
-   */
-  flush(): Promise<FlushReport> {
-    const run = this.flushChain.then(() => this.flushOnce());
-    this.flushChain = run.catch(() => undefined);
-    return run;
-  }
-
-  private async flushOnce(): Promise<FlushReport> {
-    this.counters.flushes++;
-    const batch = this.dirty;
-    this.dirty = [];
-    let loaded = 0;
-    try {
-      const unbased = batch.filter((e) => !e.based);
-      if (unbased.length > 0) {
-        const stored = await this.storage.loadDays(unbased.map((e) => ({ deviceId: e.deviceId, day: e.day })));
-        for (const e of unbased) {
-          const p = stored.get(e.deviceId, e.day);
-          if (p !== undefined) {
-            orInto(e.device, p.device);
-            if (p.fallback !== null) {
-              if (e.fallback === null) e.fallback = Uint32Array.from(p.fallback);
-              else orInto(e.fallback, p.fallback);
-            }
-            loaded++;
-          }
-          e.based = true;
-        }
-      }
-      const rows: PresenceRowIn[] = [];
-      for (const e of batch) {
-        // Write the whole (merged) bitmap: this writer's rows only ever grow.
-        if (e.dirty & DIRTY_DEVICE) rows.push({ deviceId: e.deviceId, day: e.day, kind: KIND_DEVICE_TIME, bits: Uint32Array.from(e.device) });
-        if (e.dirty & DIRTY_FALLBACK && e.fallback !== null) rows.push({ deviceId: e.deviceId, day: e.day, kind: KIND_FALLBACK, bits: Uint32Array.from(e.fallback) });
-        e.dirty = 0;
-      }
-      await this.storage.save(rows);
-      const evicted = this.evict();
-      return { written: rows.length, loaded, evicted };
-    } catch (err) {
-      this.counters.flushFailures++;
-      for (const e of batch) {
-        if (e.dirty === 0) this.dirty.push(e);
-        e.dirty |= DIRTY_DEVICE | (e.fallback !== null ? DIRTY_FALLBACK : 0);
-      }
-      throw err;
-    }
-  }
-
+  /** Drops the least recently touched device-days down to 90 % of the bound, and retires the pooled writer ids. */
   private evict(): number {
-    if (this.resident <= this.maxDeviceDays) return 0;
     const target = Math.floor(this.maxDeviceDays * 0.9);
-    const clean: Entry[] = [];
-    for (const d of this.devices.values()) for (const e of d.days.values()) if (e.dirty === 0) clean.push(e);
-    clean.sort((a, b) => a.touched - b.touched);
+    const all: Entry[] = [];
+    for (const d of this.devices.values()) for (const e of d.days.values()) all.push(e);
+    all.sort((a, b) => a.touched - b.touched);
     let evicted = 0;
-    for (const e of clean) {
+    for (const e of all) {
       if (this.resident <= target) break;
       const d = this.devices.get(e.deviceId)!;
       d.days.delete(e.day);
@@ -263,12 +293,16 @@ export class PresenceEngine implements PresenceSource {
       this.resident--;
       evicted++;
     }
+    // A writer id's next row must hold all its earlier rows held; memory no longer knows them.
+    this.generation++;
+    this.writers = [];
     return evicted;
   }
 
   /**
-   * Merged presence (storage ∪ this engine's memory) for devices over UTC days [fromDay, toDay):
-   * what statements, live usage and reconcile read. Includes bits not yet flushed.
+   * Merged presence for devices over UTC days [fromDay, toDay): stored presence ∪ what this process
+   * committed (already stored too: it covers a read cache in front of the storage that loaded
+   * just before a commit). What statements, live usage and reconcile read.
    */
   async load(deviceIds: readonly string[], fromDay: number, toDay: number, options?: LoadOptions): Promise<PresenceSet> {
     const set = await this.storage.loadRange(deviceIds, fromDay, toDay, options);
@@ -277,50 +311,23 @@ export class PresenceEngine implements PresenceSource {
       if (d === undefined) continue;
       for (const e of d.days.values()) {
         if (e.day < fromDay || e.day >= toDay) continue;
-        set.mergeBits(id, e.day, KIND_DEVICE_TIME, e.device);
+        if (!isEmpty(e.device)) set.mergeBits(id, e.day, KIND_DEVICE_TIME, e.device);
         if (e.fallback !== null) set.mergeBits(id, e.day, KIND_FALLBACK, e.fallback);
       }
     }
     return set;
   }
 
-  /**
-   * Online minutes of a device in a UTC day from memory only (no I/O). Exact once the day has
-   * been flushed at least once in this process (`complete`); before that it may miss minutes
-   * that only storage knows. Use `load` for an authoritative figure.
-   */
-  minutesInMemory(deviceId: string, day: number): { minutes: number; complete: boolean } {
-    const e = this.devices.get(deviceId)?.days.get(day);
-    if (e === undefined) return { minutes: 0, complete: false };
-    return { minutes: countBits(effectiveBits(e, this.policy)), complete: e.based };
-  }
-
   stats(): EngineStats {
     return {
       residentDeviceDays: this.resident,
-      dirtyDeviceDays: this.dirty.length,
       devices: this.devices.size,
       records: this.counters.records,
       fallbackRecords: this.counters.fallback,
       droppedRecords: this.counters.dropped,
-      flushes: this.counters.flushes,
-      flushFailures: this.counters.flushFailures,
+      rowsCommitted: this.counters.rows,
+      abandoned: this.counters.abandoned,
     };
   }
-
-  /** Flushes every `intervalMs` until `stop()`; failures go to `onError` and are retried. */
-  start(intervalMs: number, onError: (err: unknown) => void): void {
-    if (this.timer !== null) return;
-    this.timer = setInterval(() => {
-      this.flush().catch(onError);
-    }, intervalMs);
-    this.timer.unref();
-  }
-
-  /** Stops the timer and flushes what is left. */
-  async stop(): Promise<FlushReport> {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-    return this.flush();
-  }
 }
+

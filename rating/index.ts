@@ -3,8 +3,8 @@
  * by the plan and the statement; the service wires them to ClickHouse.
  *
  * Ingest:      const engine = new PresenceEngine({ storage: new ClickHousePresenceStorage(store) });
- *              after each committed batch: if (engine.ingest(records).flushNeeded) await engine.flush();
- *              and engine.start(flushIntervalMs, onError) once; await engine.stop() on shutdown.
+ *              the pipeline commits `committedPresence(engine).derive(records)` with each batch
+ *              (sink.ts); without a pipeline: await engine.ingest(records).
  * API / CLI:   const rating = new RatingService({ store, presence: engine });
  *              rating.usage(accountId, period), rating.statement(accountId, period),
  *              rating.close(accountId, period), rating.billingRun(period),
@@ -28,7 +28,8 @@ export {
 export { type DayPresence, PRESENCE_KINDS, type PresenceKind, PresenceSet, type PresenceView, type RawPresenceRow, presenceFromRows, sharedDayPresence } from './presence.ts';
 export { type LoadOptions, MemoryPresenceStorage, type PresenceSource, type PresenceStorage, storageSource } from './presence-storage.ts';
 export { type ClickHousePresenceOptions, ClickHousePresenceStorage, DEFAULT_CACHE_DEVICE_DAYS, type PresenceReadStats } from './presence-store.ts';
-export { type EngineOptions, type EngineStats, type FlushReport, type IngestResult, PresenceEngine, type PresenceRecord } from './engine.ts';
+export { type EngineOptions, type EngineStats, type IngestResult, PresenceEngine, type PresenceRecord, type StagedPresence } from './engine.ts';
+export { committedPresence, type DerivedBatch } from './sink.ts';
 export { ratingMigrations } from './schema.ts';
 export { type Period, monthPeriod, nextPeriod } from './calendar.ts';
 export { UNITS, type Unit } from './units.ts';

@@ -20,7 +20,7 @@ const minutes = (set: Awaited<ReturnType<CachedPresenceStorage['loadRange']>>, i
 describe('CachedPresenceStorage', () => {
   it('serves hits from memory, batches cold misses of one tick into one query', async () => {
     const inner = new CountingStorage();
-    await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1, 2, 3]) }]);
+    await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1, 2, 3]) }], 1);
     const cache = new CachedPresenceStorage(inner);
     const [x, y] = await Promise.all([cache.loadRange(['a'], 10, 12), cache.loadRange(['b'], 10, 12)]);
     expect(inner.rangeQueries).toBe(1);
@@ -36,7 +36,7 @@ describe('CachedPresenceStorage', () => {
     const cache = new CachedPresenceStorage(inner);
     await cache.loadRange(['a'], 10, 12);
     const v0 = cache.version('a');
-    await cache.save([{ deviceId: 'a', day: 11, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([5]) }, { deviceId: 'a', day: 11, kind: KIND_FALLBACK, bits: bitsFromMinutes([7]) }]);
+    await cache.save([{ deviceId: 'a', day: 11, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([5]) }, { deviceId: 'a', day: 11, kind: KIND_FALLBACK, bits: bitsFromMinutes([7]) }], 1);
     expect(cache.version('a')).toBeGreaterThan(v0);
     const set = await cache.loadRange(['a'], 10, 12);
     expect(minutes(set, 'a', 11)).toBe(1);
@@ -51,7 +51,7 @@ describe('CachedPresenceStorage', () => {
     const inner = new CountingStorage();
     const cache = new CachedPresenceStorage(inner, { refreshAfterMs: 1000, refreshBatchMs: 0, now: () => now });
     await cache.loadRange(['a'], 10, 11);
-    await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([9]) }]); // another instance
+    await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([9]) }], 1); // another instance
     now = 2000;
     expect(minutes(await cache.loadRange(['a'], 10, 11), 'a', 10)).toBe(0);
     await new Promise((r) => setTimeout(r, 10));
@@ -64,7 +64,7 @@ describe('CachedPresenceStorage', () => {
     const cache = new CachedPresenceStorage(inner, { refreshAfterMs: 1000, refreshBatchMs: 50, now: () => now });
     const ids = Array.from({ length: 40 }, (_, i) => `d${i}`);
     await cache.loadRange(ids, 10, 11);
-    await inner.save(ids.map((deviceId) => ({ deviceId, day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([5]) }))); // another instance
+    await inner.save(ids.map((deviceId) => ({ deviceId, day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([5]) })), 1); // another instance
     const before = inner.rangeQueries;
     now = 2000;
     for (const id of ids) {
@@ -81,7 +81,7 @@ describe('CachedPresenceStorage', () => {
     const inner = new CountingStorage();
     const cache = new CachedPresenceStorage(inner, { refreshAfterMs: 60_000, now: () => 0 });
     await cache.loadRange(['a'], 10, 11);
-    await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([9, 10]) }]); // another instance
+    await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([9, 10]) }], 1); // another instance
     expect(minutes(await cache.loadRange(['a'], 10, 11), 'a', 10)).toBe(0); // live: within its freshness
     expect(minutes(await cache.loadRange(['a'], 10, 11, { exact: true }), 'a', 10)).toBe(2);
     expect(inner.rangeQueries).toBe(2);
@@ -101,7 +101,7 @@ describe('CachedPresenceStorage versions', () => {
   it('a read-created entry is "unchanged since read" until a save changes it; a refresh with nothing new keeps the version', async () => {
     let now = 0;
     const inner = new MemoryPresenceStorage();
-    await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1]) }]);
+    await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1]) }], 1);
     const cache = new CachedPresenceStorage(inner, { refreshAfterMs: 1000, refreshBatchMs: 0, now: () => now });
     expect(cache.unchangedSinceRead('a')).toBe(-1);
     await cache.loadRange(['a'], 10, 11);
@@ -111,9 +111,9 @@ describe('CachedPresenceStorage versions', () => {
     await cache.loadRange(['a'], 10, 11); // stale: refreshed in the background, nothing new
     await new Promise((r) => setTimeout(r, 10));
     expect(cache.version('a')).toBe(v);
-    await cache.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1]) }]); // no new bit
+    await cache.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1]) }], 1); // no new bit
     expect(cache.version('a')).toBe(v);
-    await cache.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([2]) }]);
+    await cache.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([2]) }], 1);
     expect(cache.version('a')).toBeGreaterThan(v);
     expect(cache.unchangedSinceRead('a')).toBe(-1);
   });
@@ -124,7 +124,7 @@ describe('CachedPresenceStorage versions', () => {
     const cache = new CachedPresenceStorage(inner, { refreshAfterMs: 1000, refreshBatchMs: 0, now: () => now });
     await cache.loadRange(['a'], 10, 11);
     const v = cache.version('a');
-    await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([3]) }]); // another instance
+    await inner.save([{ deviceId: 'a', day: 10, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([3]) }], 1); // another instance
     expect(cache.version('a')).toBe(v); // fresh entry: no query
     await new Promise((r) => setTimeout(r, 10));
     expect(cache.version('a')).toBe(v);

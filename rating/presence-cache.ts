@@ -1,14 +1,14 @@
 /**
  * A read cache in front of `PresenceStorage`, for live figures served many times a second (the
- * REST API's usage endpoints). The engine is built on it (`new PresenceEngine({ storage: new
- * CachedPresenceStorage(new ClickHousePresenceStorage(store)) })`), so `engine.load()` — stored
- * presence ∪ the engine's unflushed memory — is answered from memory once a device is cached.
+ * REST API's usage endpoints). The engine is built on it (`new PresenceEngine({ storage: cache,
+ * onCommitted: (rows) => cache.absorb(rows) })`), so `engine.load()` — stored presence ∪ what
+ * this process committed — is answered from memory once a device is cached.
  *
- * Exact in one process: presence only ever grows, every bit this process writes goes through
- * `save()` (OR-ed into the cache as it commits) and the engine's memory holds what is not flushed
- * yet. Bits written by *other* instances arrive when an entry is refreshed: entries older than
- * `refreshAfterMs` are still served, and re-read in the background (stale-while-revalidate), so
- * cross-instance freshness is their flush interval plus `refreshAfterMs`. Refreshes OR into the
+ * Exact in one process: presence only ever grows, and every row this process commits is OR-ed
+ * into the cache as it commits (`absorb`, or `save`); the engine's own memory covers a read that
+ * raced a commit. Bits written by *other* instances arrive when an entry is refreshed: entries
+ * older than `refreshAfterMs` are still served, and re-read in the background
+ * (stale-while-revalidate), so cross-instance freshness is `refreshAfterMs`. Refreshes OR into the
  * entry (never replace it), so a refresh racing a save cannot lose a bit. That lag is fine for
  * live figures and wrong for money: exact reads (`{ exact: true }`) bypass the cache.
  *
@@ -19,7 +19,7 @@
  */
 import { orInto } from './minute-bitmap.ts';
 import { KIND_DEVICE_TIME, KIND_FALLBACK, PresenceSet } from './presence.ts';
-import type { DeviceDay, LoadOptions, PresenceRowIn, PresenceStorage } from './presence-storage.ts';
+import type { LoadOptions, PresenceRowIn, PresenceStorage } from './presence-storage.ts';
 
 export interface PresenceCacheOptions {
   /** Soft bound on cached device-days (a device with no presence in its range counts 1). Default 500 000. */
@@ -130,13 +130,6 @@ export class CachedPresenceStorage implements PresenceStorage {
     return { devices: this.entries.size, deviceDays: this.deviceDays, ...this.counters };
   }
 
-  /** The engine's read-before-first-write: always from storage (authoritative), absorbed into the cache. */
-  async loadDays(keys: readonly DeviceDay[]): Promise<PresenceSet> {
-    const set = await this.inner.loadDays(keys);
-    for (const e of set.entries()) this.absorbDay(e.deviceId, e.day, e.presence.device, e.presence.fallback);
-    return set;
-  }
-
   /**
    * Live reads are answered from the cache (possibly lagging other instances by `refreshAfterMs`).
    * Exact reads (`{ exact: true }`: money) and `{ cache: false }` (billing runs reading every device
@@ -176,8 +169,13 @@ export class CachedPresenceStorage implements PresenceStorage {
     return out;
   }
 
-  async save(rows: readonly PresenceRowIn[]): Promise<void> {
-    await this.inner.save(rows);
+  async save(rows: readonly PresenceRowIn[], writer: number): Promise<void> {
+    await this.inner.save(rows, writer);
+    this.absorb(rows);
+  }
+
+  /** Rows committed to the inner storage by someone else in this process (the ingest pipeline): OR-ed into cached entries. */
+  absorb(rows: readonly PresenceRowIn[]): void {
     for (const r of rows) {
       const e = this.entries.get(r.deviceId);
       if (e === undefined || r.day < e.fromDay || r.day >= e.toDay) continue;

@@ -7,11 +7,6 @@
 import type { DayBits } from './minute-bitmap.ts';
 import { PresenceSet } from './presence.ts';
 
-export interface DeviceDay {
-  readonly deviceId: string;
-  readonly day: number;
-}
-
 export interface PresenceRowIn {
   readonly deviceId: string;
   readonly day: number;
@@ -37,12 +32,13 @@ export interface LoadOptions {
 }
 
 export interface PresenceStorage {
-  /** Merged presence of exactly these device-days (others may be included; callers look up). */
-  loadDays(keys: readonly DeviceDay[]): Promise<PresenceSet>;
   /** Merged presence of these devices for UTC days [fromDay, toDay). */
   loadRange(deviceIds: readonly string[], fromDay: number, toDay: number, options?: LoadOptions): Promise<PresenceSet>;
-  /** Persists rows; resolves once committed. Saving a row again, or a subset of one, changes nothing. */
-  save(rows: readonly PresenceRowIn[]): Promise<void>;
+  /**
+   * Persists rows under a writer id; resolves once committed. Saving a row again, or a subset of
+   * one, changes nothing. Per (device, day, kind) a writer's rows must only grow (see engine.ts).
+   */
+  save(rows: readonly PresenceRowIn[], writer: number): Promise<void>;
 }
 
 /** Rows kept in memory, OR-ed on read: the same merge semantics as the ClickHouse table. */
@@ -51,17 +47,12 @@ export class MemoryPresenceStorage implements PresenceStorage {
   /** Failure injection for tests: the next `save` rejects. */
   failNextSave = false;
 
-  async loadDays(keys: readonly DeviceDay[]): Promise<PresenceSet> {
-    const want = new Set(keys.map((k) => `${k.day}|${k.deviceId}`));
-    return this.collect((r) => want.has(`${r.day}|${r.deviceId}`));
-  }
-
   async loadRange(deviceIds: readonly string[], fromDay: number, toDay: number): Promise<PresenceSet> {
     const ids = new Set(deviceIds);
     return this.collect((r) => ids.has(r.deviceId) && r.day >= fromDay && r.day < toDay);
   }
 
-  async save(rows: readonly PresenceRowIn[]): Promise<void> {
+  async save(rows: readonly PresenceRowIn[], _writer: number): Promise<void> {
     if (this.failNextSave) {
       this.failNextSave = false;
       throw new Error('injected save failure');

@@ -51,9 +51,9 @@ for (const backend of backends) {
     });
 
     it('bitmaps of every shape read back exactly, cached and uncached (compact word format)', async () => {
-      const w = new ClickHousePresenceStorage(store, { writer: 1 });
+      const w = new ClickHousePresenceStorage(store);
       const shapes = [[0], [31], [32], [1439], [0, 1, 2, 31, 32, 33, 63, 64, 1408, 1439], Array.from({ length: 1440 }, (_, m) => m), Array.from({ length: 720 }, (_, m) => 2 * m + 1)];
-      await w.save(shapes.map((ms, i) => ({ deviceId: 'shape', day: DAY + i, kind: i % 2 === 0 ? KIND_DEVICE_TIME : KIND_FALLBACK, bits: bitsFromMinutes(ms) })));
+      await w.save(shapes.map((ms, i) => ({ deviceId: 'shape', day: DAY + i, kind: i % 2 === 0 ? KIND_DEVICE_TIME : KIND_FALLBACK, bits: bitsFromMinutes(ms) })), 30);
       const cached = new ClickHousePresenceStorage(store);
       const plain = new ClickHousePresenceStorage(store, { cacheDeviceDays: 0 });
       for (const set of [await plain.loadRange(['shape'], DAY, DAY + 7), await cached.loadRange(['shape'], DAY, DAY + 7), await cached.loadRange(['shape'], DAY, DAY + 7)]) {
@@ -66,16 +66,16 @@ for (const backend of backends) {
     });
 
     it('hits while nothing changed; writes by another instance, merges and manual fixes are seen at the next read', async () => {
-      const reader = new ClickHousePresenceStorage(store, { writer: 10 });
+      const reader = new ClickHousePresenceStorage(store);
       const plain = new ClickHousePresenceStorage(store, { cacheDeviceDays: 0 });
-      const w1 = new ClickHousePresenceStorage(store, { writer: 11 });
-      const w2 = new ClickHousePresenceStorage(store, { writer: 12 }); // another gateway instance
+      const w1 = new ClickHousePresenceStorage(store);
+      const w2 = new ClickHousePresenceStorage(store); // another gateway instance
       const ids = ['c-a', 'c-b'];
       await w1.save([
         { deviceId: 'c-a', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1, 2]) },
         { deviceId: 'c-a', day: DAY + 1, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([3]) },
         { deviceId: 'c-b', day: DAY + 2, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([4]) },
-      ]);
+      ], 11);
       const read = async () => {
         const before = reader.readStats();
         const got = dump(await reader.loadRange(ids, DAY, DAY + 3));
@@ -87,17 +87,17 @@ for (const backend of backends) {
       expect(await read()).toMatchObject({ hits: 3, misses: 0 });
 
       // late (black-box) data for a closed day, written by another instance
-      await w2.save([{ deviceId: 'c-a', day: DAY + 1, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([700]) }]);
+      await w2.save([{ deviceId: 'c-a', day: DAY + 1, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([700]) }], 12);
       const late = await read();
       expect(late).toMatchObject({ hits: 2, misses: 1 });
       expect(late.got).toContain(`c-a/${DAY + 1}/0:3,700`);
 
       // a fallback bitmap appearing on a day that had only device-time minutes
-      await w2.save([{ deviceId: 'c-b', day: DAY + 2, kind: KIND_FALLBACK, bits: bitsFromMinutes([9]) }]);
+      await w2.save([{ deviceId: 'c-b', day: DAY + 2, kind: KIND_FALLBACK, bits: bitsFromMinutes([9]) }], 12);
       expect((await read()).got).toContain(`c-b/${DAY + 2}/1:9`);
 
       // a background merge (forced): fingerprints change, presence does not
-      await w1.save([{ deviceId: 'c-a', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1, 2, 5]) }]);
+      await w1.save([{ deviceId: 'c-a', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1, 2, 5]) }], 11);
       const grown = await read();
       await store.command('OPTIMIZE TABLE rating_presence FINAL');
       const merged = await read();
@@ -108,7 +108,7 @@ for (const backend of backends) {
       // writer and the same minute count but other minutes (only a hash of the words sees this)
       await store.command(`ALTER TABLE rating_presence DELETE WHERE device_id = 'c-b' AND day = toDate('2024-06-03') AND kind = 0`);
       await mutationsDone(store);
-      await w1.save([{ deviceId: 'c-b', day: DAY + 2, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([6]) }]);
+      await w1.save([{ deviceId: 'c-b', day: DAY + 2, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([6]) }], 11);
       const fixed = await read();
       expect(fixed.got).toContain(`c-b/${DAY + 2}/0:6`);
       expect(fixed.got).not.toContain(`c-b/${DAY + 2}/0:4`);
@@ -121,9 +121,9 @@ for (const backend of backends) {
       expect(dump(await reader.loadRange(ids, DAY, DAY + 3, { cache: false }))).toEqual((await read()).got);
     });
 
-    it('a caller changing a returned set (as the engine does with unflushed minutes) never changes the cache', async () => {
-      const w = new ClickHousePresenceStorage(store, { writer: 30 });
-      await w.save([{ deviceId: 'cow', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([10, 11]) }]);
+    it('a caller changing a returned set (as the engine does with the minutes it committed) never changes the cache', async () => {
+      const w = new ClickHousePresenceStorage(store);
+      await w.save([{ deviceId: 'cow', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([10, 11]) }], 30);
       const reader = new ClickHousePresenceStorage(store);
       await reader.loadRange(['cow'], DAY, DAY + 1); // fills the cache
       const hit = await reader.loadRange(['cow'], DAY, DAY + 1);
@@ -134,9 +134,9 @@ for (const backend of backends) {
       const again = await reader.loadRange(['cow'], DAY, DAY + 1);
       expect(reader.readStats().hits).toBe(2);
       expect(dump(again)).toEqual([`cow/${DAY}/0:10,11`]);
-      // and through an engine holding unflushed minutes for that day
+      // and through an engine that holds a minute it committed elsewhere (a pipeline's insert)
       const engine = new PresenceEngine({ storage: reader });
-      engine.ingest([{ deviceId: 'cow', deviceTime: DAY * 86_400_000 + 20 * 60_000, receivedAt: DAY * 86_400_000 + 20 * 60_000 }]);
+      engine.stage([{ deviceId: 'cow', deviceTime: DAY * 86_400_000 + 20 * 60_000, receivedAt: DAY * 86_400_000 + 20 * 60_000 }]).done(true);
       expect(dump(await engine.load(['cow'], DAY, DAY + 1))).toEqual([`cow/${DAY}/0:10,11,20`]);
       expect(dump(await reader.loadRange(['cow'], DAY, DAY + 1))).toEqual([`cow/${DAY}/0:10,11`]);
     });
@@ -152,11 +152,11 @@ for (const backend of backends) {
         fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 16 }), async (ops) => {
           const prefix = `p${++run}-`;
           const ids = [0, 1].map((d) => prefix + d);
-          const writers = [1, 2, 3].map((w) => new ClickHousePresenceStorage(store, { writer: 100 + w, cacheDeviceDays: 0 }));
-          const cached = new ClickHousePresenceStorage(store, { writer: 200, cacheDeviceDays: 50 });
+          const writers = [1, 2, 3].map((w) => new ClickHousePresenceStorage(store, { cacheDeviceDays: 0 }));
+          const cached = new ClickHousePresenceStorage(store, { cacheDeviceDays: 50 });
           const plain = new ClickHousePresenceStorage(store, { cacheDeviceDays: 0 });
           for (const o of [...ops, { t: 'read' as const, from: 0, len: 3 }]) {
-            if (o.t === 'save') await writers[o.writer - 1].save([{ deviceId: ids[o.device], day: DAY + o.day, kind: o.kind, bits: bitsFromMinutes(o.ms) }]);
+            if (o.t === 'save') await writers[o.writer - 1].save([{ deviceId: ids[o.device], day: DAY + o.day, kind: o.kind, bits: bitsFromMinutes(o.ms) }], 100 + o.writer);
             else if (o.t === 'merge') await store.command('OPTIMIZE TABLE rating_presence FINAL');
             else expect(dump(await cached.loadRange(ids, DAY + o.from, DAY + o.from + o.len))).toEqual(dump(await plain.loadRange(ids, DAY + o.from, DAY + o.from + o.len)));
           }
@@ -182,14 +182,12 @@ for (const backend of backends) {
       await service.assignTariff({ accountId: 'cache-acc', deviceId: null, tariffId: 'cache-hourly', effectiveFrom: '2024-01-01' });
       await service.assignDevice('cache-d1', 'cache-acc', '2024-01-01');
       await service.assignDevice('cache-d2', 'cache-acc', '2024-01-01');
-      a.ingest([...minutesOnline('cache-d1', at(zone, '2024-06-03T08:00'), 90), ...minutesOnline('cache-d2', at(zone, '2024-06-04T23:30'), 60)]);
-      await a.flush();
+      await a.ingest([...minutesOnline('cache-d1', at(zone, '2024-06-03T08:00'), 90), ...minutesOnline('cache-d2', at(zone, '2024-06-04T23:30'), 60)]);
       const first = await service.statement('cache-acc', june);
       expect(first.json).toBe((await reference.statement('cache-acc', june)).json);
       expect((await service.statement('cache-acc', june)).json).toBe(first.json); // warm
       // B uploads a black box: more of June 3 (a day A has cached) and June 10 (a day with no rows yet)
-      b.ingest([...minutesOnline('cache-d1', at(zone, '2024-06-03T14:00'), 45), ...minutesOnline('cache-d2', at(zone, '2024-06-10T10:00'), 30)]);
-      await b.flush();
+      await b.ingest([...minutesOnline('cache-d1', at(zone, '2024-06-03T14:00'), 45), ...minutesOnline('cache-d2', at(zone, '2024-06-10T10:00'), 30)]);
       const after = await service.statement('cache-acc', june);
       expect(after.json).not.toBe(first.json);
       expect(after.json).toBe((await reference.statement('cache-acc', june)).json);

@@ -4,7 +4,8 @@ import { backends } from '../test/support/backends.ts';
 import { PresenceEngine } from './engine.ts';
 import { bitsFromMinutes, minutesOf } from './minute-bitmap.ts';
 import { KIND_DEVICE_TIME, KIND_FALLBACK, PresenceSet } from './presence.ts';
-import { ClickHousePresenceStorage, fingerprintOf, presenceFingerprintSql, presenceLine, presenceRow, selectPresenceDaysSql, selectPresenceSql, unpackPresence } from './presence-store.ts';
+import { RowBinaryWriter } from '../store/row-binary.ts';
+import { ClickHousePresenceStorage, fingerprintOf, presenceFingerprintSql, presenceInsert, selectPresenceDaysSql, selectPresenceSql, unpackPresence } from './presence-store.ts';
 import { ratingMigrations } from './schema.ts';
 
 const DAY = 19875; // 2024-06-01
@@ -42,16 +43,36 @@ describe('presence SQL (text)', () => {
     for (const bad of [`x:0:1`, `${DAY}:2:1`, `${DAY}0:1`, `${DAY}:0:1;`, `${DAY}:0:zz`]) expect(() => unpackPresence(new PresenceSet(), 'f', bad, false), bad).toThrow();
   });
 
-  it('a stored row is ≤ 45 words with its popcount as version', () => {
-    const row = presenceRow({ deviceId: 'x', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([0, 1, 1439]) }, 7);
-    expect(row).toMatchObject({ device_id: 'x', day: '2024-06-01', kind: 0, writer: 7, minutes: 3 });
-    expect(row.words).toHaveLength(45);
-    expect(JSON.stringify(row.words).length).toBeLessThan(200);
-    // the hand-written line says exactly what the object says
-    const bits = bitsFromMinutes([0, 1, 700, 1439]);
-    const line = presenceLine({ deviceId: 'q"x', day: DAY, kind: KIND_FALLBACK, bits }, 9, '2024-06-01');
-    expect(JSON.parse(line)).toEqual(presenceRow({ deviceId: 'q"x', day: DAY, kind: KIND_FALLBACK, bits }, 9));
-    expect(JSON.parse(presenceLine({ deviceId: 'e', day: DAY, kind: 0, bits: bitsFromMinutes([]) }, 1, '2024-06-01')).words).toEqual([]);
+  it('a stored row is ≤ 45 words (trailing zero words dropped) with its popcount as version', () => {
+    const insert = presenceInsert(
+      [
+        { deviceId: 'x', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([0, 1, 1439]) },
+        { deviceId: 'q"x', day: DAY, kind: KIND_FALLBACK, bits: bitsFromMinutes([0, 1, 70]) },
+        { deviceId: 'e', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([]) },
+      ],
+      7,
+    );
+    expect(insert.table).toBe('rating_presence');
+    const head = (id: string, kind: number, minutes: number, words: number) => {
+      const w = new RowBinaryWriter();
+      w.string(id);
+      w.date(DAY);
+      w.uint8(kind);
+      w.uint32(7);
+      w.uint16(minutes);
+      w.uint8(words); // varint length of the array (< 128)
+      return w.bytes();
+    };
+    const p = Buffer.from(insert.payload);
+    const x = head('x', 0, 3, 45);
+    expect(p.subarray(0, x.length)).toEqual(x);
+    let at = x.length + 45 * 4;
+    const q = head('q"x', 1, 3, 3);
+    expect(p.subarray(at, at + q.length)).toEqual(q);
+    expect(p.readUInt32LE(at + q.length)).toBe(3);
+    expect(p.readUInt32LE(at + q.length + 8)).toBe(1 << (70 - 64));
+    at += q.length + 3 * 4;
+    expect(p.subarray(at)).toEqual(head('e', 0, 0, 0));
   });
 
   it('migrations are idempotent DDL with unique ids', () => {
@@ -74,16 +95,16 @@ for (const backend of backends) {
     });
 
     it('rows from several writers and repeated saves OR together on read', async () => {
-      const w1 = new ClickHousePresenceStorage(store, { writer: 1 });
-      const w2 = new ClickHousePresenceStorage(store, { writer: 2 });
-      await w1.save([{ deviceId: 'dev-1', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1, 2]) }]);
-      await w1.save([{ deviceId: 'dev-1', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1, 2, 3]) }]);
+      const w1 = new ClickHousePresenceStorage(store);
+      const w2 = new ClickHousePresenceStorage(store);
+      await w1.save([{ deviceId: 'dev-1', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1, 2]) }], 1);
+      await w1.save([{ deviceId: 'dev-1', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1, 2, 3]) }], 1);
       await w2.save([
         { deviceId: 'dev-1', day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([1439]) },
         { deviceId: 'dev-1', day: DAY, kind: KIND_FALLBACK, bits: bitsFromMinutes([7]) },
         { deviceId: 'dev-1', day: DAY + 1, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([0]) },
         { deviceId: "o'brien", day: DAY, kind: KIND_DEVICE_TIME, bits: bitsFromMinutes([5]) },
-      ]);
+      ], 2);
       const set = await w1.loadRange(['dev-1', "o'brien"], DAY, DAY + 1);
       expect(minutesOf(set.get('dev-1', DAY)!.device)).toEqual([1, 2, 3, 1439]);
       expect(minutesOf(set.get('dev-1', DAY)!.fallback!)).toEqual([7]);
@@ -91,7 +112,7 @@ for (const backend of backends) {
       expect(minutesOf(set.get("o'brien", DAY)!.device)).toEqual([5]);
       // Background merges (forced here) keep the largest row per writer and lose nothing.
       await store.command('OPTIMIZE TABLE rating_presence FINAL');
-      const again = await w2.loadDays([{ deviceId: 'dev-1', day: DAY }]);
+      const again = await w2.loadRange(['dev-1'], DAY, DAY + 1);
       expect(minutesOf(again.get('dev-1', DAY)!.device)).toEqual([1, 2, 3, 1439]);
       const rows = await store.query<{ n: string }>("SELECT count() AS n FROM rating_presence WHERE device_id = 'dev-1' AND day = toDate('2024-06-01') AND kind = 0");
       expect(Number(rows[0].n)).toBe(2); // one per writer
@@ -99,14 +120,12 @@ for (const backend of backends) {
 
     it('engines over ClickHouse converge across restarts and instances', async () => {
       const a = new PresenceEngine({ storage: new ClickHousePresenceStorage(store) });
-      a.ingest([{ deviceId: 'dev-2', deviceTime: T0 + 60_000, receivedAt: T0 + 60_000 }]);
-      await a.stop();
+      await a.ingest([{ deviceId: 'dev-2', deviceTime: T0 + 60_000, receivedAt: T0 + 60_000 }]);
       const b = new PresenceEngine({ storage: new ClickHousePresenceStorage(store) });
-      b.ingest([
+      await b.ingest([
         { deviceId: 'dev-2', deviceTime: T0 + 120_000, receivedAt: T0 + 120_000 },
         { deviceId: 'dev-2', deviceTime: T0 + 60_000, receivedAt: T0 + 60_000 },
       ]);
-      await b.flush();
       const c = new PresenceEngine({ storage: new ClickHousePresenceStorage(store) });
       const seen = await c.load(['dev-2'], DAY, DAY + 1);
       expect(minutesOf(seen.get('dev-2', DAY)!.device)).toEqual([1, 2]);

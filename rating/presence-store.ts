@@ -19,13 +19,13 @@
  * never change the cache. The cache is exact, so exact reads (`{ exact: true }`) may use it; billing
  * runs that read every device once and reconcile read past it (`{ cache: false }`, `cacheDeviceDays: 0`).
  */
-import { randomInt } from 'node:crypto';
-import { sqlDate, sqlNumber, sqlStringList } from '../store/sql.ts';
-import type { Store } from '../store/types.ts';
-import { type DayBits, FULL_WORD_TOKEN, WORDS_PER_DAY, countBits, decodeWordTokens, encodeWords, popcount32 } from './minute-bitmap.ts';
+import { sqlDate, sqlStringList } from '../store/sql.ts';
+import { type Column, RowBinaryWriter } from '../store/row-binary.ts';
+import type { RowBinaryInsert, Store } from '../store/types.ts';
+import { type DayBits, FULL_WORD_TOKEN, WORDS_PER_DAY, countBits, decodeWordTokens } from './minute-bitmap.ts';
 import { type CachedDay, PresenceDayCache, type PresenceDayCacheStats } from './presence-day-cache.ts';
 import { type DayPresence, KIND_DEVICE_TIME, KIND_FALLBACK, PresenceSet, sharedDayPresence } from './presence.ts';
-import type { DeviceDay, LoadOptions, PresenceRowIn, PresenceStorage } from './presence-storage.ts';
+import type { LoadOptions, PresenceRowIn, PresenceStorage } from './presence-storage.ts';
 import { PRESENCE_TABLE } from './schema.ts';
 import { dayToIso, isoToDay } from './time.ts';
 
@@ -127,36 +127,37 @@ export function fingerprintOf(count: number, hashSum: bigint): string {
   return `${count}:${hashSum & U64}`;
 }
 
-export interface StoredPresenceRow {
-  readonly device_id: string;
-  readonly day: string;
-  readonly kind: number;
-  readonly writer: number;
-  readonly minutes: number;
-  readonly words: number[];
-}
+/** The columns of a `rating_presence` insert, in RowBinary. */
+export const PRESENCE_COLUMNS: readonly Column[] = [
+  { name: 'device_id', type: 'String' },
+  { name: 'day', type: 'Date' },
+  { name: 'kind', type: 'UInt8' },
+  { name: 'writer', type: 'UInt32' },
+  { name: 'minutes', type: 'UInt16' },
+  { name: 'words', type: 'Array(UInt32)' },
+];
 
-export function presenceRow(row: PresenceRowIn, writer: number): StoredPresenceRow {
-  return { device_id: row.deviceId, day: dayToIso(row.day), kind: row.kind, writer, minutes: countBits(row.bits), words: encodeWords(row.bits) };
-}
-
-/** The same row as one JSONEachRow line, written by hand (the flush path: no intermediate objects). */
-export function presenceLine(row: PresenceRowIn, writer: number, dayIso: string): string {
-  const bits = row.bits;
-  let n = 45;
-  while (n > 0 && bits[n - 1] === 0) n--;
-  let words = '';
-  let minutes = 0;
-  for (let i = 0; i < n; i++) {
-    words += i === 0 ? String(bits[i]) : ',' + bits[i];
+/**
+ * Presence rows as one RowBinary insert into `rating_presence` (trailing zero words dropped):
+ * what the ingest pipeline commits with a batch's records, and what `save` writes.
+ */
+export function presenceInsert(rows: readonly PresenceRowIn[], writer: number): RowBinaryInsert {
+  const w = new RowBinaryWriter(rows.length * 96 + 64);
+  for (const row of rows) {
+    const bits = row.bits;
+    let n = WORDS_PER_DAY;
+    while (n > 0 && bits[n - 1] === 0) n--;
+    w.string(row.deviceId);
+    w.date(row.day);
+    w.uint8(row.kind);
+    w.uint32(writer);
+    w.uint16(countBits(bits));
+    w.uint32Array(bits, n);
   }
-  for (let i = 0; i < 45; i++) minutes += popcount32(bits[i]);
-  return `{"device_id":${JSON.stringify(row.deviceId)},"day":"${dayIso}","kind":${row.kind},"writer":${writer},"minutes":${minutes},"words":[${words}]}`;
+  return { table: PRESENCE_TABLE, columns: PRESENCE_COLUMNS, payload: w.bytes() };
 }
 
 export interface ClickHousePresenceOptions {
-  /** This process's writer id (UInt32); random by default, so every process writes its own rows. */
-  readonly writer?: number;
   /** Bound of the read cache in device-day bitmaps; 0 disables it. Default `DEFAULT_CACHE_DEVICE_DAYS`. */
   readonly cacheDeviceDays?: number;
 }
@@ -170,7 +171,6 @@ export interface PresenceReadStats extends PresenceDayCacheStats {
 type PresenceQueryRow = { device_id: string; p: string };
 
 export class ClickHousePresenceStorage implements PresenceStorage {
-  readonly writer: number;
   private readonly cache: PresenceDayCache | null;
   private counters = { hits: 0, misses: 0 };
 
@@ -178,8 +178,6 @@ export class ClickHousePresenceStorage implements PresenceStorage {
     private readonly store: Store,
     options: ClickHousePresenceOptions = {},
   ) {
-    this.writer = options.writer ?? randomInt(1, 2 ** 32 - 1);
-    sqlNumber(this.writer);
     const size = options.cacheDeviceDays ?? DEFAULT_CACHE_DEVICE_DAYS;
     this.cache = size > 0 ? new PresenceDayCache(size) : null;
   }
@@ -188,29 +186,6 @@ export class ClickHousePresenceStorage implements PresenceStorage {
   readStats(): PresenceReadStats {
     const c = this.cache?.stats() ?? { entries: 0, bitmaps: 0, evictions: 0 };
     return { ...c, ...this.counters };
-  }
-
-  /** The engine's read-before-first-write: few, recent device-days; always read directly. */
-  async loadDays(keys: readonly DeviceDay[]): Promise<PresenceSet> {
-    if (keys.length === 0) return new PresenceSet();
-    // One range query per chunk of devices: dirty device-days are nearly always a few recent days.
-    const byDevice = new Map<string, { min: number; max: number }>();
-    for (const k of keys) {
-      const r = byDevice.get(k.deviceId);
-      if (r === undefined) byDevice.set(k.deviceId, { min: k.day, max: k.day });
-      else {
-        if (k.day < r.min) r.min = k.day;
-        if (k.day > r.max) r.max = k.day;
-      }
-    }
-    const ids = [...byDevice.keys()];
-    let min = Infinity;
-    let max = -Infinity;
-    for (const r of byDevice.values()) {
-      if (r.min < min) min = r.min;
-      if (r.max > max) max = r.max;
-    }
-    return this.loadRange(ids, min, max + 1, { cache: false });
   }
 
   async loadRange(deviceIds: readonly string[], fromDay: number, toDay: number, options?: LoadOptions): Promise<PresenceSet> {
@@ -301,16 +276,10 @@ export class ClickHousePresenceStorage implements PresenceStorage {
     }
   }
 
-  async save(rows: readonly PresenceRowIn[]): Promise<void> {
-    const isoOf = new Map<number, string>();
+  async save(rows: readonly PresenceRowIn[], writer: number): Promise<void> {
     for (let i = 0; i < rows.length; i += SAVE_CHUNK) {
-      const lines: string[] = [];
-      for (const r of rows.slice(i, i + SAVE_CHUNK)) {
-        let iso = isoOf.get(r.day);
-        if (iso === undefined) isoOf.set(r.day, (iso = dayToIso(r.day)));
-        lines.push(presenceLine(r, this.writer, iso));
-      }
-      await this.store.insertJsonLines(PRESENCE_TABLE, lines.join('\n'));
+      const insert = presenceInsert(rows.slice(i, i + SAVE_CHUNK), writer);
+      await this.store.insertRowBinary(insert.table, insert.columns, insert.payload);
     }
   }
 }

@@ -22,8 +22,7 @@ describe('reconcile presence', () => {
   it('no differences when storage holds exactly what the records prove', async () => {
     const storage = new MemoryPresenceStorage();
     const engine = new PresenceEngine({ storage });
-    engine.ingest([...rows, ...rows].reverse());
-    await engine.flush();
+    await engine.ingest([...rows, ...rows].reverse());
     const persisted = await storage.loadRange(['a', 'b'], DAY, DAY + 1);
     expect(comparePresence(await recomputePresence(rows, ['a', 'b'], DAY, DAY + 1), persisted, ['a', 'b'], DAY, DAY + 1)).toEqual([]);
   });
@@ -31,8 +30,7 @@ describe('reconcile presence', () => {
   it('reports minutes missing from and extra in storage, per kind', async () => {
     const storage = new MemoryPresenceStorage();
     const engine = new PresenceEngine({ storage });
-    engine.ingest([rows[0], { deviceId: 'b', deviceTime: T0 + 600_000, receivedAt: T0 + 600_000 }]); // a's fallback minute lost; b has an unexplained minute
-    await engine.flush();
+    await engine.ingest([rows[0], { deviceId: 'b', deviceTime: T0 + 600_000, receivedAt: T0 + 600_000 }]); // a's fallback minute lost; b has an unexplained minute
     const diff = comparePresence(await recomputePresence(rows, ['a', 'b'], DAY, DAY + 1), await storage.loadRange(['a', 'b'], DAY, DAY + 1), ['a', 'b'], DAY, DAY + 1);
     expect(diff).toEqual([
       { deviceId: 'a', day: '2024-06-01', kind: 'fallback', missingInPersisted: [5], extraInPersisted: [] },

@@ -42,9 +42,9 @@ for (const backend of backends) {
     let engine: PresenceEngine;
     let service: RatingService;
     const raw: PresenceRecord[] = [];
-    const feed = (records: PresenceRecord[]) => {
+    const feed = async (records: PresenceRecord[]) => {
       raw.push(...records);
-      engine.ingest(records);
+      await engine.ingest(records);
     };
 
     beforeAll(async () => {
@@ -70,13 +70,12 @@ for (const backend of backends) {
       expect(await code(service.putAccount({ id: 'x', name: 'x', timeZone: 'Nowhere/City', currency: 'EUR' }))).toBe('FM_RATING_BAD_TIME_ZONE');
     });
 
-    it('live draft includes minutes not yet flushed; live usage per local day', async () => {
-      feed(days('d1', '2024-05', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    it('live draft includes the minutes just committed; live usage per local day', async () => {
+      await feed(days('d1', '2024-05', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
       const draft = await service.statement('acme', MAY);
       expect(draft.status).toBe('draft');
       // 10 day-units × 1.00 = 10.00; VAT 2.20
       expect(lineSummary(draft.doc)).toEqual(['usage std@1/2024-05-01..2024-06-01 q=10 10.00+2.20=12.20']);
-      await engine.flush();
       expect((await service.statement('acme', MAY)).json).toBe(draft.json);
       const usage = await service.usage('acme', MAY);
       expect(usage.devices.map((d) => [d.deviceId, d.onlineMinutes, d.days.length])).toEqual([
@@ -103,10 +102,9 @@ for (const backend of backends) {
 
     it('black-box data for a closed period: the closed statement never changes; the next open one adjusts', async () => {
       const mayBefore = await service.statement('acme', MAY);
-      feed(days('d1', '2024-06', [1, 2, 3, 4, 5]));
+      await feed(days('d1', '2024-06', [1, 2, 3, 4, 5]));
       // d2 uploads its black box on June 5: May 20–22, three days the closed May statement missed.
-      feed(days('d2', '2024-05', [20, 21, 22], at(ZONE, '2024-06-05T08:00')));
-      await engine.flush();
+      await feed(days('d2', '2024-05', [20, 21, 22], at(ZONE, '2024-06-05T08:00')));
       const mayAfter = await service.statement('acme', MAY);
       expect(mayAfter.status).toBe('closed');
       expect(mayAfter.json).toBe(mayBefore.json);
@@ -142,13 +140,12 @@ for (const backend of backends) {
       const june = await service.close('acme', JUNE);
       expect(june.doc.adjustments).toHaveLength(1);
       expect((await service.statement('acme', JULY)).doc.adjustments).toEqual([]);
-      feed(days('d1', '2024-05', [15], at(ZONE, '2024-07-01T11:00'))); // one more May day, very late
+      await feed(days('d1', '2024-05', [15], at(ZONE, '2024-07-01T11:00'))); // one more May day, very late
       const july = await service.statement('acme', JULY);
       expect(july.doc.adjustments.map((a) => `${a.originalPeriod.from} ${a.quantity} ${a.amount} ${a.devices.map((d) => d.deviceId)}`)).toEqual(['2024-05-01 1 1.00 d1']);
     });
 
     it('a restarted gateway (new engine, same ClickHouse) produces byte-identical statements', async () => {
-      await engine.flush();
       const before = await service.statement('acme', JULY);
       const restarted = new RatingService({ store, presence: new PresenceEngine({ storage: new ClickHousePresenceStorage(store) }), now: () => clock });
       const after = await restarted.statement('acme', JULY);
@@ -174,7 +171,7 @@ for (const backend of backends) {
       await service.putAccount({ id: 'beta', name: 'Beta', timeZone: 'Asia/Vladivostok', currency: 'EUR' });
       await service.assignTariff({ accountId: 'beta', deviceId: null, tariffId: 'std', effectiveFrom: '2024-01-01' });
       await service.assignDevice('b1', 'beta', '2024-05-01');
-      feed([{ deviceId: 'b1', deviceTime: at('Asia/Vladivostok', '2024-05-03T08:00'), receivedAt: at('Asia/Vladivostok', '2024-05-03T08:00') }]);
+      await feed([{ deviceId: 'b1', deviceTime: at('Asia/Vladivostok', '2024-05-03T08:00'), receivedAt: at('Asia/Vladivostok', '2024-05-03T08:00') }]);
       const out: string[] = [];
       for await (const s of service.billingRun(MAY, undefined, 1)) out.push(`${s.doc.accountId} ${s.status} ${s.doc.totals.total}`);
       expect(out).toEqual(['acme closed 12.20', 'beta draft 1.22']);

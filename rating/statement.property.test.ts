@@ -50,13 +50,9 @@ async function viaEngine(batches: readonly (readonly PresenceRecord[])[], ops: r
   const storage = new MemoryPresenceStorage();
   let engine = new PresenceEngine({ storage, maxDeviceDays: 8 });
   for (let i = 0; i < batches.length; i++) {
-    engine.ingest(batches[i]);
+    await engine.ingest(batches[i]);
     const op = ops[i % ops.length];
-    if (op === 1) await engine.flush();
-    if (op === 2) {
-      await engine.stop();
-      engine = new PresenceEngine({ storage, maxDeviceDays: 8 });
-    }
+    if (op === 2) engine = new PresenceEngine({ storage, maxDeviceDays: 8 }); // a restart
   }
   return statementsFrom((ids, from, to) => engine.load(ids, from, to));
 }

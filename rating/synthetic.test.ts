@@ -21,7 +21,7 @@ describe('synthetic input', () => {
     expect(rows1.every((r) => countBits(r.bits) > 300)).toBe(true); // a working day is hours long
   });
 
-  it('record batches cover every device, with distinct ids', () => {
+  it('record batches cover every device, with distinct ids', async () => {
     const batches = [...recordBatches({ devices: 50, recordsPerBatch: 3, batches: 4, startMs: Date.UTC(2024, 0, 1) })];
     expect(batches).toHaveLength(4);
     expect(batches[0]).toHaveLength(150);
@@ -32,7 +32,7 @@ describe('synthetic input', () => {
     expect(new Set(batches.map(firstOf)).size).toBe(4);
     expect(batches[0].slice(0, 3).map((r) => r.deviceId)).toEqual(Array(3).fill(batches[0][0].deviceId));
     const engine = new PresenceEngine({ storage: new MemoryPresenceStorage() });
-    for (const b of batches) engine.ingest(b);
+    for (const b of batches) await engine.ingest(b);
     expect(engine.stats().records).toBe(600);
   });
 

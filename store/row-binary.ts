@@ -144,6 +144,12 @@ export class RowBinaryWriter {
   // ── strings ──────────────────────────────────────────────────────────────────────────────────
 
   /** LEB128 length prefix of a String. */
+  /** `Array(UInt32)`: the first `n` words. */
+  uint32Array(words: ArrayLike<number>, n: number): void {
+    this.varUInt(n);
+    for (let i = 0; i < n; i++) this.uint32(words[i]);
+  }
+
   private varUInt(n: number): void {
     this.ensure(10);
     const buf = this.buf;

@@ -36,6 +36,13 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** One RowBinary insert, ready to send (`Store.insertRowBinary`). */
+export interface RowBinaryInsert {
+  readonly table: string;
+  readonly columns: readonly Column[];
+  readonly payload: Uint8Array;
+}
+
 /** A schema change, applied once, in order of `id`. Statements must be idempotent (IF NOT EXISTS). */
 export interface Migration {
   /** Sortable, unique id, e.g. '0001_records'. */

@@ -33,12 +33,11 @@ async function storeRecords(store: Store, records: readonly TelemetryRecord[]): 
   await store.insertRowBinary('records', RECORD_COLUMNS, recordRows(records, 'tcp', () => frame++));
 }
 
-/** Another gateway instance: records committed, presence flushed under its own writer id. */
+/** Another gateway instance: records committed, presence committed under its own writer ids. */
 async function otherInstanceIngests(store: Store, records: readonly TelemetryRecord[]): Promise<void> {
   await storeRecords(store, records);
   const other = new PresenceEngine({ storage: new ClickHousePresenceStorage(store) });
-  other.ingest(records);
-  await other.stop();
+  await other.ingest(records);
 }
 
 const usageLine = (doc: { lines: { kind: string; quantity: string }[] }) => doc.lines.filter((l) => l.kind === 'usage').map((l) => l.quantity);
@@ -66,8 +65,7 @@ for (const backend of backends) {
       // This instance ingests 10 minutes on March 10 (committed records, then the engine).
       const own = minutes(Date.UTC(2024, 2, 10, 9, 0), 10);
       await storeRecords(store, own);
-      t.live.engine.ingest(own);
-      await t.live.engine.flush();
+      await t.live.engine.ingest(own);
     }, 60_000);
     afterAll(async () => {
       await t?.close();

@@ -37,7 +37,7 @@ for (const backend of backends) {
       await dev('loose'); // registered, no account, reporting: unbilled
       await dev('notariff', 'free'); // on an account without a tariff, reporting: unbilled
       await dev('blocked', 'acme', 'blocked'); // blocked: neither billed nor a leak
-      t.live.sink.ingest([rec('online', now - 60_000, 59.9, 30.3), rec('online', now - 30_000, 59.95, 30.35), rec('quiet', now - 30 * 3_600_000), rec('loose', now - 120_000), rec('notariff', now - 120_000), rec('stranger', now - 10_000), rec('blocked', now - 10_000)]);
+      await t.live.ingest([rec('online', now - 60_000, 59.9, 30.3), rec('online', now - 30_000, 59.95, 30.35), rec('quiet', now - 30 * 3_600_000), rec('loose', now - 120_000), rec('notariff', now - 120_000), rec('stranger', now - 10_000), rec('blocked', now - 10_000)]);
     });
     afterAll(async () => {
       await t?.close();
@@ -77,7 +77,7 @@ for (const backend of backends) {
 
     it('another instance\'s records reach fleet health through device_last_seen', async () => {
       // Another gateway instance (its own pipeline, same ClickHouse) commits a record from "quiet" a minute ago.
-      const other = new Pipeline(t.api.services.store, null, null, { batchDelayMs: 5 }, { warn() {}, error() {} });
+      const other = new Pipeline(t.api.services.store, null, null, null, { batchDelayMs: 5 }, { warn() {}, error() {} });
       await other.submit({ deviceId: 'quiet', protocol: 'wialon-ips', transport: 'tcp', receivedAt: now - 60_000, frame: Buffer.from('#D#…\r\n'), records: [rec('quiet', now - 60_000, 60.1, 30.1)] });
       await other.close();
       await t.live.fleet.refresh();

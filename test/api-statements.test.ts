@@ -38,8 +38,8 @@ for (const backend of backends) {
       for (const a of ['acme', 'zeta']) await t.post(`/v1/accounts/${a}/tariff-assignments`, { tariffId: 'daily', effectiveFrom: '2020-01-01' });
       await t.post('/v1/devices', { id: 'd1', protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2020-01-01' } });
       await t.post('/v1/devices', { id: 'd2', protocol: 'teltonika' });
-      t.live.sink.ingest([3, 4, 5].map((d) => rec('d1', Date.UTC(2024, 4, d, 10))));
-      t.live.sink.ingest([20, 21].map((d) => rec('d2', Date.UTC(2024, 4, d, 10)))); // d2 is on no account yet
+      await t.live.ingest([3, 4, 5].map((d) => rec('d1', Date.UTC(2024, 4, d, 10))));
+      await t.live.ingest([20, 21].map((d) => rec('d2', Date.UTC(2024, 4, d, 10)))); // d2 is on no account yet
     });
     afterAll(async () => {
       await t?.close();

@@ -50,12 +50,12 @@ const silent = pino({ level: process.env.FLEETMETER_TEST_LOG ?? 'silent' });
 
 export async function startTestApi(store: Store, options: { gateway?: boolean; now?: () => number; presenceCache?: LiveOptions['presenceCache']; billingOps?: BillingOpsOptions } = {}): Promise<TestApi> {
   await migrate(store, allMigrations);
-  const live = createLive(store, { log: silent, flushMs: 100, fleetRefreshMs: 500, presenceCache: options.presenceCache });
+  const live = createLive(store, { log: silent, fleetRefreshMs: 500, presenceCache: options.presenceCache });
   await live.start();
   let gateway: Gateway | null = null;
   let registry: DeviceRegistry;
   if (options.gateway) {
-    gateway = await startTestGateway(store, {}, live.sink);
+    gateway = await startTestGateway(store, {}, live.sink, live.derive);
     registry = gateway.context.registry;
   } else {
     registry = new DeviceRegistry(store, { unknownDevicePolicy: 'accept', refreshMs: 200, discoveredWriteIntervalMs: 600_000 }, Date.now, silent);

@@ -112,7 +112,7 @@ for (const backend of backends) {
       await t.post('/v1/tariffs', { id: 'daily', effectiveFrom: '2020-01-01', definition: { name: 'Daily', unit: 'day', price: { model: 'per-unit', unitPrice: '2.00' }, currency: 'EUR' } });
       await t.post('/v1/accounts/acme/tariff-assignments', { tariffId: 'daily', effectiveFrom: '2020-01-01' });
       await t.post('/v1/devices', { id: 'd1', protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2020-01-01' } });
-      t.live.sink.ingest([3, 4, 5].map((d) => rec('d1', Date.UTC(2024, 4, d, 10))));
+      await t.live.ingest([3, 4, 5].map((d) => rec('d1', Date.UTC(2024, 4, d, 10))));
       clock = Date.UTC(2024, 5, 2, 12);
       // Created after May ended: May is not closed for it.
       await t.post('/v1/accounts', { id: 'newco', name: 'NewCo', timeZone: 'UTC', currency: 'EUR' });

@@ -117,17 +117,14 @@ describe('fleetmeter reconcile (chDB, child process)', () => {
 
       // the engine sees the same records, in another order, and restarts in between
       const first = new PresenceEngine({ storage: new ClickHousePresenceStorage(store) });
-      first.ingest([...d2day].reverse());
-      first.ingest(morning);
-      await first.stop();
+      await first.ingest([...d2day].reverse());
+      await first.ingest(morning);
       const second = new PresenceEngine({ storage: new ClickHousePresenceStorage(store) }); // restart
-      second.ingest([...morning.slice(0, 10), ...odd, ...evening, ...otherAccount]);
-      await second.flush();
+      await second.ingest([...morning.slice(0, 10), ...odd, ...evening, ...otherAccount]);
 
       // a week later the black box arrives: stored, then rated
       await insertRecords(store, blackBox);
-      second.ingest(blackBox);
-      await second.stop();
+      await second.ingest(blackBox);
     });
   }, 120_000);
 
@@ -180,6 +177,20 @@ describe('fleetmeter reconcile (chDB, child process)', () => {
     expect(report.statement[0]).toMatchObject({ quantity: '2', amount: '2.00', devices: [{ deviceId: 'd1', quantity: '1' }, { deviceId: 'd2', quantity: '1' }] });
     // the other account is untouched
     expect(reconcile('--account', 'other', '--period', '2024-06').code).toBe(0);
+  });
+
+  it('--repair writes the minutes the records prove: exit 0, then a plain reconcile is clean too', () => {
+    const r = reconcile('--account', 'acme', '--period', '2024-06', '--repair', '--json');
+    expect(r.code).toBe(0);
+    const report = json(r.out);
+    expect(report.repair).toMatchObject({ rows: 2, minutes: 31 });
+    expect(report.repair.found.map((d: { deviceId: string; day: string }) => `${d.deviceId} ${d.day}`)).toEqual(['d1 2024-06-25', 'd2 2024-06-10']);
+    expect(report).toMatchObject({ presence: [], statement: [], ok: true });
+    const text = reconcile('--account', 'acme', '--period', '2024-06');
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/OK: zero differences\n$/);
+    const again = reconcile('--account', 'acme', '--period', '2024-06', '--repair');
+    expect(again.out).toMatch(/^repair: 0 presence rows written, 0 minutes added \(0 differences found before\)\n/);
   });
 
   it('bad usage exits 2 and says why', () => {

@@ -48,7 +48,7 @@ describe('PipelineGate', () => {
     let open!: () => void;
     const storageBack = new Promise<void>((r) => (open = r));
     const slow: Store = { ...store, query: (sql) => store.query(sql), insertRowBinary: async (t, c, p) => (await storageBack, store.insertRowBinary(t, c, p)) };
-    const pipeline = new Pipeline(slow, null, null, { batchDelayMs: 5, maxQueuedRecords: 50 }, { warn() {}, error() {} });
+    const pipeline = new Pipeline(slow, null, null, null, { batchDelayMs: 5, maxQueuedRecords: 50 }, { warn() {}, error() {} });
     const waiting = new Gauge({ name: 'w', help: 'w', registers: [new Registry()] });
     const gate = new PipelineGate(pipeline, waiting);
     const ran: string[] = [];

@@ -2,7 +2,7 @@
 import pino from 'pino';
 import { allMigrations } from '../../cli/runtime.ts';
 import { startGateway, type Gateway, type GatewayOptions } from '../../ingest/gateway.ts';
-import type { RecordSink } from '../../ingest/pipeline.ts';
+import type { BatchDeriver, RecordSink } from '../../ingest/pipeline.ts';
 import { migrate } from '../../store/migrate.ts';
 import type { Store } from '../../store/types.ts';
 
@@ -27,8 +27,8 @@ export const testGatewayOptions: GatewayOptions = {
   registryRefreshMs: 200,
 };
 
-export async function startTestGateway(store: Store, options: Partial<GatewayOptions> = {}, sink: RecordSink | null = null): Promise<Gateway> {
+export async function startTestGateway(store: Store, options: Partial<GatewayOptions> = {}, sink: RecordSink | null = null, derive: BatchDeriver | null = null): Promise<Gateway> {
   await migrate(store, allMigrations);
   const log = pino({ level: process.env.FLEETMETER_TEST_LOG ?? 'silent' });
-  return startGateway(store, { ...testGatewayOptions, ...options }, log, sink);
+  return startGateway(store, { ...testGatewayOptions, ...options }, log, sink, derive);
 }
