@@ -1,5 +1,5 @@
 /**
- * `fleetmeter reconcile --account ID --period YYYY-MM [--json]`: recomputes an account's presence
+ * `fleetmeter reconcile --account ID --period YYYY-MM [--repair] [--json]`: recomputes an account's presence
  * for a billing month from the raw records in ClickHouse (`records FINAL`) and compares it with the
  * rating engine's persisted presence and with the statement (docs/rating.md §13).
  *
@@ -19,7 +19,7 @@ import { dayToIso } from '../rating/time.ts';
 import { ConfigError, configHelp } from './config.ts';
 import { loadConfig, openAndMigrate, splitArgs } from './runtime.ts';
 
-const HELP = `usage: fleetmeter reconcile --account ID --period YYYY-MM [--json] [options]
+const HELP = `usage: fleetmeter reconcile --account ID --period YYYY-MM [--repair] [--json] [options]
 
 Recomputes the account's online minutes for the billing month (in the account's time zone) from
 the raw records stored in ClickHouse, and compares them bit for bit with the rating engine's
@@ -28,9 +28,12 @@ persisted presence, then rates the month from the raw records and compares it wi
 
   --account ID        the account to check
   --period YYYY-MM    the billing month
+  --repair            first write the minutes the records prove and stored presence lacks
+                      (a closed statement never changes: they reach the next open one as an
+                      adjustment), then report what is left
   --json              print the report as one JSON object instead of text
 
-Exit code: 0 zero differences, 1 differences found, 2 bad usage.
+Exit code: 0 zero differences (after the repair, with --repair), 1 differences found, 2 bad usage.
 
 Storage options (as for every command):
 ${configHelp()}`;
@@ -109,15 +112,18 @@ export async function run(args: string[]): Promise<number> {
     const service = new RatingService({ store, presence: storageSource(new ClickHousePresenceStorage(store, { cacheDeviceDays: 0 })) });
     let result: StoredReconcile;
     try {
-      result = await service.reconcileStored(accountId, period);
+      result = await service.reconcileStored(accountId, period, { repair: flags.repair !== undefined && flags.repair !== 'false' });
     } catch (err) {
       if (err instanceof RatingError && err.code === 'FM_RATING_UNKNOWN_ACCOUNT') return usageError(err.message);
       throw err;
     }
-    const { report, scope, rawRecords } = result;
+    const { report, scope, rawRecords, repair } = result;
     if (flags.json !== undefined && flags.json !== 'false') {
-      process.stdout.write(JSON.stringify({ ...report, rawRecords, scope }) + '\n');
+      process.stdout.write(JSON.stringify({ ...report, rawRecords, scope, repair }) + '\n');
     } else {
+      if (repair !== null) {
+        process.stdout.write(`repair: ${plural(repair.rows, 'presence row')} written, ${plural(repair.minutes, 'minute')} added (${plural(repair.found.length, 'difference')} found before)\n`);
+      }
       process.stdout.write(renderReport(report, scope, rawRecords));
     }
     return report.ok ? 0 : 1;

@@ -11,22 +11,23 @@
  */
 import type { Store } from '../store/types.ts';
 import { adjustmentsFor } from './adjustments.ts';
+import { newWriterId } from './engine.ts';
 import { type Account, ConfigIndex, type DeviceAssignment, type Suspension, type TariffAssignment } from './assignments.ts';
 import { type Period, assertPeriod, localMidnight, nextPeriod as nextPeriodAfter } from './calendar.ts';
 import { RatingConfigStore } from './config-store.ts';
 import { ratingError } from './errors.ts';
 import { DEFAULT_IMPLAUSIBLE_TIME_POLICY, type ImplausibleTimePolicy } from './plausibility.ts';
 import { type AccountPlan, buildPlan } from './plan.ts';
-import type { PresenceSet } from './presence.ts';
+import { KIND_DEVICE_TIME, KIND_FALLBACK, type PresenceSet } from './presence.ts';
 import { DEFAULT_PLAUSIBILITY, type PlausibilityRule } from './plausibility.ts';
-import { type LoadOptions, type PresenceSource, storageSource } from './presence-storage.ts';
+import { type LoadOptions, type PresenceRowIn, type PresenceSource, type PresenceStorage, storageSource } from './presence-storage.ts';
 import { ClickHousePresenceStorage } from './presence-store.ts';
 import type { RawPresenceRow } from './presence.ts';
 import { type PresenceDifference, comparePresence, recomputePresence, storedRawRows } from './reconcile.ts';
 import { type AdjustmentLine, type StatementDoc, rateStatement, statementHash, statementJson, withAdjustments } from './statement.ts';
 import { type ClosedStatement, StatementStore } from './statement-store.ts';
 import type { TariffVersion } from './tariff.ts';
-import { dayToIso } from './time.ts';
+import { dayToIso, isoToDay } from './time.ts';
 import { minutesWithin, utcDaysOf } from './units.ts';
 
 export interface RatingServiceOptions {
@@ -38,6 +39,8 @@ export interface RatingServiceOptions {
   readonly now?: () => number;
   /** The rule the engine uses; reconcile must recompute with the same one. */
   readonly plausibility?: PlausibilityRule;
+  /** Where a reconcile repair writes presence (a live read cache in front of ClickHouse absorbs it). Default: ClickHouse directly. */
+  readonly presenceStorage?: PresenceStorage;
 }
 
 export interface ReconcileScope {
@@ -68,9 +71,20 @@ export interface ReconcileReport {
 
 /** `reconcileStored`: the report, the scope it covered, and how many stored records it read. */
 export interface StoredReconcile {
+  /** With `repair`: the report after the repair. */
   readonly report: ReconcileReport;
   readonly scope: ReconcileScope;
   readonly rawRecords: number;
+  /** With `repair`: what was written, and the presence differences found before writing it. */
+  readonly repair: ReconcileRepair | null;
+}
+
+export interface ReconcileRepair {
+  /** Differences found before the repair (what `report.presence` would have said without it). */
+  readonly found: readonly PresenceDifference[];
+  /** Presence rows written (device, UTC day, kind) and the minutes they added. */
+  readonly rows: number;
+  readonly minutes: number;
 }
 
 export interface StatementResult {
@@ -106,6 +120,7 @@ export class RatingService {
   private readonly exact: PresenceSource;
   /** Persisted presence only (what reconcile checks). */
   readonly persisted: PresenceSource;
+  private readonly presenceStorage: PresenceStorage;
   private readonly rule: PlausibilityRule;
   private readonly lookback: number;
   private readonly now: () => number;
@@ -117,7 +132,9 @@ export class RatingService {
     const presence = (this.presence = options.presence);
     this.exact = { load: (ids, from, to, o) => presence.load(ids, from, to, { ...o, exact: true }) };
     // Uncached (exact): reconcile checks storage itself, and must not share a read path it is checking.
-    this.persisted = storageSource(new ClickHousePresenceStorage(options.store, { cacheDeviceDays: 0 }));
+    const stored = new ClickHousePresenceStorage(options.store, { cacheDeviceDays: 0 });
+    this.persisted = storageSource(stored);
+    this.presenceStorage = options.presenceStorage ?? stored;
     this.rule = options.plausibility ?? DEFAULT_PLAUSIBILITY;
     this.policy = options.policy ?? DEFAULT_IMPLAUSIBLE_TIME_POLICY;
     this.lookback = options.adjustmentLookback ?? 12;
@@ -290,17 +307,46 @@ export class RatingService {
    * Reconcile against the records stored in ClickHouse (`records FINAL`, streamed a bounded query
    * at a time: `storedRawRows`). What `fleetmeter reconcile` and the API's reconcile run.
    */
-  async reconcileStored(accountId: string, period: Period): Promise<StoredReconcile> {
+  async reconcileStored(accountId: string, period: Period, options: { readonly repair?: boolean } = {}): Promise<StoredReconcile> {
     const scope = await this.reconcileScope(accountId, period);
     const counter = { rows: 0 };
-    const report = await this.reconcile(accountId, period, storedRawRows(this.store, scope, counter));
-    return { report, scope, rawRecords: counter.rows };
+    const recomputed = await recomputePresence(storedRawRows(this.store, scope, counter), scope.deviceIds, scope.fromDay, scope.toDay, this.rule);
+    const first = await this.reconcileWith(accountId, period, scope, recomputed);
+    if (options.repair !== true) return { report: first, scope, rawRecords: counter.rows, repair: null };
+    const written = await this.repairPresence(first.presence, recomputed);
+    const report = written.rows === 0 ? first : await this.reconcileWith(accountId, period, scope, recomputed);
+    return { report, scope, rawRecords: counter.rows, repair: { found: first.presence, ...written } };
+  }
+
+  /**
+   * Writes the minutes the records prove and stored presence lacks (presence written before it
+   * was committed with its records, or lost some other way), under a writer id of its own. A
+   * closed statement is not touched: the added minutes reach the next open statement as an
+   * adjustment, like any late usage (§ adjustments). Minutes stored but not explained by records
+   * cannot be taken back (presence only grows) and stay reported.
+   */
+  private async repairPresence(differences: readonly PresenceDifference[], recomputed: PresenceSet): Promise<{ rows: number; minutes: number }> {
+    const rows: PresenceRowIn[] = [];
+    let minutes = 0;
+    for (const d of differences) {
+      if (d.missingInPersisted.length === 0) continue;
+      const day = isoToDay(d.day);
+      const kind = d.kind === 'device-time' ? KIND_DEVICE_TIME : KIND_FALLBACK;
+      const p = recomputed.get(d.deviceId, day)!;
+      rows.push({ deviceId: d.deviceId, day, kind, bits: kind === KIND_DEVICE_TIME ? p.device : p.fallback! });
+      minutes += d.missingInPersisted.length;
+    }
+    if (rows.length > 0) await this.presenceStorage.save(rows, newWriterId());
+    return { rows: rows.length, minutes };
   }
 
   /** Recomputes the period from raw records (see `reconcileScope`) and reports every difference. */
   async reconcile(accountId: string, period: Period, rows: Iterable<RawPresenceRow> | AsyncIterable<RawPresenceRow>): Promise<ReconcileReport> {
     const scope = await this.reconcileScope(accountId, period);
-    const recomputed = await recomputePresence(rows, scope.deviceIds, scope.fromDay, scope.toDay, this.rule);
+    return this.reconcileWith(accountId, period, scope, await recomputePresence(rows, scope.deviceIds, scope.fromDay, scope.toDay, this.rule));
+  }
+
+  private async reconcileWith(accountId: string, period: Period, scope: ReconcileScope, recomputed: PresenceSet): Promise<ReconcileReport> {
     const persisted = await this.persisted.load(scope.deviceIds, scope.fromDay, scope.toDay);
     const presence = comparePresence(recomputed, persisted, scope.deviceIds, scope.fromDay, scope.toDay);
     const config = await this.loadConfig([accountId]);

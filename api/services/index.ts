@@ -71,7 +71,7 @@ export class ApiServices {
     this.store = deps.store;
     this.live = deps.live;
     this.log = deps.log;
-    this.rating = new RatingService({ store: deps.store, presence: deps.live.engine, policy: deps.policy, now });
+    this.rating = new RatingService({ store: deps.store, presence: deps.live.engine, presenceStorage: deps.live.presenceCache, policy: deps.policy, now });
     this.keys = new ApiKeys(deps.store, now);
     this.audit = new AuditLog(deps.store, now);
     this.idempotency = new IdempotencyStore(deps.store, now);

@@ -4,10 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { BillingEvents } from '../../billing/events.ts';
+import type { PresenceDifference } from '../../rating/reconcile.ts';
 import type { ReconcileReport, RatingService } from '../../rating/service.ts';
 import { notFound, rated } from '../errors.ts';
 import { parsePeriod } from './period.ts';
 import type { SnapshotSource } from './snapshot.ts';
+
+const difference = (d: PresenceDifference) => ({ ...d, missingInPersisted: [...d.missingInPersisted], extraInPersisted: [...d.extraInPersisted] });
 
 export class ReconcileService {
   constructor(
@@ -18,12 +21,12 @@ export class ReconcileService {
     private readonly events?: BillingEvents,
   ) {}
 
-  async run(accountId: string, period: string) {
+  async run(accountId: string, period: string, repair = false) {
     const snap = await this.snapshots.get();
     if (!snap.hasAccount(accountId)) throw notFound('account', accountId);
     const p = parsePeriod(period);
     const started = this.now();
-    const { report, rawRecords } = await rated(() => this.rating.reconcileStored(accountId, p));
+    const { report, rawRecords, repair: repaired } = await rated(() => this.rating.reconcileStored(accountId, p, { repair }));
     if (!report.ok) await this.publishMismatch(report);
     return {
       accountId,
@@ -32,8 +35,9 @@ export class ReconcileService {
       devices: report.devices,
       records: rawRecords,
       ok: report.ok,
-      presence: report.presence.map((d) => ({ ...d, missingInPersisted: [...d.missingInPersisted], extraInPersisted: [...d.extraInPersisted] })),
+      presence: report.presence.map(difference),
       statement: report.statement.map((a) => ({ originalPeriod: a.originalPeriod, ref: a.ref, refKind: a.refKind, quantity: a.quantity, amount: a.amount, vat: a.vat, total: a.total, devices: [...a.devices] })),
+      repair: repaired === null ? null : { found: repaired.found.map(difference), rows: repaired.rows, minutes: repaired.minutes },
       durationMs: this.now() - started,
     };
   }
