@@ -4,7 +4,7 @@
  *
  * | job | every | does |
  * |---|---|---|
- * | `period-close` | hour | closes last month per account from its close day on; publishes `statement.closed` |
+ * | `period-close` | hour | closes every ended open month per account, oldest first, from its close day on; publishes `statement.closed` |
  * | `device-silent` | hour | publishes `device.silent` for billed devices silent for N hours (once per silence) |
  * | `device-discovered` | minute | publishes `device.discovered` for unregistered devices that connected |
  * | `webhook-dispatch` | second | delivers events to webhook subscriptions (one instance at a time) |

@@ -7,17 +7,19 @@
  * closed statements first, and rating refuses a second close), and the event id derives from the
  * account and period, so a run that crashed between closing and publishing publishes on the next
  * run (statements closed in the last `republishDays` are published again; publishing a published
- * fact is a no-op). An account behind by several months is closed month by month, in order.
+ * fact is a no-op). An account behind by several months is closed month by month, in order, from
+ * the period rating says must close next — the first month with an assignment when none is closed,
+ * even one backdated to before the account was created — so no month is left open behind a closed one.
  */
 import { type Period, localDateOf, localMidnight } from '../rating/calendar.ts';
 import type { RatingService, StatementResult } from '../rating/service.ts';
-import { addDays, monthOf } from '../rating/time.ts';
+import { type IsoDate, addDays, monthOf } from '../rating/time.ts';
 import type { BillingEventInput, BillingEvents } from './events.ts';
 
 export interface CloseAccount {
   readonly id: string;
   readonly timeZone: string;
-  /** Epoch ms the account was created (0: unknown). A month that ended before it is not closed. */
+  /** Epoch ms the account was created (0: unknown). Without any assignment, a month that ended before it is not closed. */
   readonly createdAt: number;
 }
 
@@ -59,14 +61,20 @@ export function closeTarget(now: number, zone: string, closeDay: number): Period
   return day >= closeDay ? previous : monthOf(addDays(previous.from, -1));
 }
 
-/** Periods to close for one account, in order: from the end of the last closed one (or the target alone) through the target. */
-export function periodsToClose(lastClosed: Period | null, target: Period, account: CloseAccount, max: number): Period[] {
-  if (lastClosed === null) {
+/**
+ * Periods to close for one account, oldest first, through the target: from `next` — the first date
+ * not closed that must close next (rating's `nextToClose`: the end of the last closed period, or the
+ * first month in which the account had an assignment, even one backdated to before the account was
+ * created) — month by month. `next` null (nothing closed, never any assignment): the target alone,
+ * unless it ended before the account was created.
+ */
+export function periodsToClose(next: IsoDate | null, target: Period, account: CloseAccount, max: number): Period[] {
+  if (next === null) {
     const ended = localMidnight(target.to, account.timeZone);
     return account.createdAt === 0 || account.createdAt < ended ? [target] : [];
   }
   const out: Period[] = [];
-  let from = lastClosed.to;
+  let from = next;
   while (out.length < max) {
     const p = { from, to: monthOf(from).to };
     if (p.to > target.to) break;
@@ -86,14 +94,14 @@ export async function closePeriods(
   const result: PeriodCloseResult = { closed: [], failed: [], published: 0 };
   const ids = accounts.map((a) => a.id);
   const closed = await rating.statements.listClosed(ids);
+  const next = await rating.nextToClose(ids);
   const toPublish: BillingEventInput[] = [];
   const since = now - (o.republishDays ?? 7) * 86_400_000;
   for (const a of accounts) {
     const list = closed.get(a.id) ?? [];
     for (const c of list) if (c.closedAt >= since) toPublish.push(statementClosedEvent(a.id, c));
-    const last = list[list.length - 1];
     const target = closeTarget(now, a.timeZone, o.closeDay);
-    for (const p of periodsToClose(last?.period ?? null, target, a, o.maxPerAccount ?? 12)) {
+    for (const p of periodsToClose(next.get(a.id) ?? null, target, a, o.maxPerAccount ?? 12)) {
       try {
         const r = await rating.close(a.id, p);
         result.closed.push({ accountId: a.id, period: p });
