@@ -30,12 +30,19 @@ export interface PeriodCloseOptions {
   readonly maxPerAccount?: number;
   /** Statements closed this recently get their event published again (crash recovery). Default 7. */
   readonly republishDays?: number;
+  /**
+   * Run for each account once its periods of this run are closed: the suspension policy, so a credit
+   * limit a close breaches acts at once, not at the next hourly evaluation.
+   */
+  readonly afterClose?: (accountId: string, now: number) => Promise<unknown>;
 }
 
 export interface PeriodCloseResult {
   readonly closed: { accountId: string; period: Period }[];
   readonly failed: { accountId: string; period: Period; error: string }[];
   published: number;
+  /** With `afterClose`: the accounts it ran for, and those where it failed (their periods stay closed). */
+  readonly evaluated?: { accounts: number; readonly failed: { accountId: string; error: string }[] };
 }
 
 export const periodKey = (p: Period) => `${p.from}..${p.to}`;
@@ -91,7 +98,7 @@ export async function closePeriods(
   now: number,
   o: PeriodCloseOptions,
 ): Promise<PeriodCloseResult> {
-  const result: PeriodCloseResult = { closed: [], failed: [], published: 0 };
+  const result: PeriodCloseResult = { closed: [], failed: [], published: 0, ...(o.afterClose === undefined ? {} : { evaluated: { accounts: 0, failed: [] } }) };
   const ids = accounts.map((a) => a.id);
   const closed = await rating.statements.listClosed(ids);
   const next = await rating.nextToClose(ids);
@@ -101,16 +108,27 @@ export async function closePeriods(
     const list = closed.get(a.id) ?? [];
     for (const c of list) if (c.closedAt >= since) toPublish.push(statementClosedEvent(a.id, c));
     const target = closeTarget(now, a.timeZone, o.closeDay);
+    let closedAny = false;
     for (const p of periodsToClose(next.get(a.id) ?? null, target, a, o.maxPerAccount ?? 12)) {
       try {
         const r = await rating.close(a.id, p);
         result.closed.push({ accountId: a.id, period: p });
+        closedAny = true;
         // Published per statement at once: a crash later in the run loses no event.
         result.published += (await events.publish([statementClosedEvent(a.id, r)])).length;
       } catch (err) {
         // Another instance closed it meanwhile, or rating refuses (the error says why): next account.
         result.failed.push({ accountId: a.id, period: p, error: err instanceof Error ? err.message : String(err) });
         break;
+      }
+    }
+    if (closedAny && o.afterClose !== undefined && result.evaluated !== undefined) {
+      result.evaluated.accounts++;
+      try {
+        await o.afterClose(a.id, now);
+      } catch (err) {
+        // The periods are closed; the hourly suspension-evaluate job applies the policy later.
+        result.evaluated.failed.push({ accountId: a.id, error: err instanceof Error ? err.message : String(err) });
       }
     }
   }

@@ -191,7 +191,9 @@ for (const backend of backends) {
       expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['payment.received', 'payment.reversed']));
       expectError(await t.call('GET', '/v1/accounts/nobody/suspension-decisions'), 404, 'FM_ERR_NOT_FOUND');
       expectError(await t.call('POST', '/v1/billing/suspension/evaluate', { body: { accountId: 'nobody' } }), 404, 'FM_ERR_NOT_FOUND');
-      expectError(await t.call('POST', '/v1/billing/suspension/evaluate', { key: t.keys.write, body: {} }), 403, 'FM_ERR_FORBIDDEN');
+      // A write key (the billing system's) may run it; a read key may not.
+      expect((await t.call('POST', '/v1/billing/suspension/evaluate', { key: t.keys.write, body: {} })).json.decisions).toEqual([]);
+      expectError(await t.call('POST', '/v1/billing/suspension/evaluate', { key: t.keys.read, body: {} }), 403, 'FM_ERR_FORBIDDEN');
     });
 
     it('a manual override beats the policy; clearing it lets the policy decide again at once', async () => {
