@@ -61,13 +61,13 @@ const RATING_STATUS: { readonly [K in RatingErrorCode]: ApiErrorCode } = {
   FM_RATING_SNAPSHOT_CORRUPT: 'FM_ERR_INTERNAL',
 };
 
-/** A rating error as an API error (the rating code kept in `details.reason`); other errors unchanged. */
+/** A rating error as an API error (the rating code kept in `details.reason`, its own details beside it); other errors unchanged. */
 export function fromRatingError(err: unknown, field?: string): unknown {
   if (!(err instanceof RatingError)) return err;
   const code = RATING_STATUS[err.code] ?? 'FM_ERR_INTERNAL';
   if (code === 'FM_ERR_INTERNAL') return err;
   const message = field !== undefined && code === 'FM_ERR_VALIDATION' ? `${field}: ${err.message}` : err.message;
-  return new ApiError(code, message, { reason: err.code, ...(field !== undefined ? { field } : {}) });
+  return new ApiError(code, message, { ...err.details, reason: err.code, ...(field !== undefined ? { field } : {}) });
 }
 
 /** Runs `fn`, turning rating errors into API errors. */

@@ -4,7 +4,7 @@
  *
  * | job | every | does |
  * |---|---|---|
- * | `period-close` | hour | closes last month per account from its close day on; publishes `statement.closed` |
+ * | `period-close` | hour | closes every ended open month per account, oldest first, from its close day on; publishes `statement.closed`; runs the suspension policy for the accounts it closed |
  * | `device-silent` | hour | publishes `device.silent` for billed devices silent for N hours (once per silence) |
  * | `device-discovered` | minute | publishes `device.discovered` for unregistered devices that connected |
  * | `webhook-dispatch` | second | delivers events to webhook subscriptions (one instance at a time) |
@@ -24,15 +24,15 @@ export type JobName = (typeof JOB_NAMES)[number];
 
 const HOUR = 3_600_000;
 
-export function periodCloseJob(deps: { rating: RatingService; events: BillingEvents; accounts: () => Promise<CloseAccount[]>; closeDay: number }): JobDefinition {
+export function periodCloseJob(deps: { rating: RatingService; events: BillingEvents; accounts: () => Promise<CloseAccount[]>; closeDay: number; afterClose?: (accountId: string, now: number) => Promise<unknown> }): JobDefinition {
   return {
     name: 'period-close',
     description: `closes the previous month for every account from day ${deps.closeDay} of the month (local time), publishes statement.closed`,
     intervalMs: HOUR,
     leaseMs: 10 * 60_000,
     async run(ctx) {
-      const r = await closePeriods(deps.rating, deps.events, await deps.accounts(), ctx.now(), { closeDay: deps.closeDay });
-      return { closed: r.closed.map((c) => `${c.accountId} ${c.period.from}..${c.period.to}`), failed: r.failed, published: r.published };
+      const r = await closePeriods(deps.rating, deps.events, await deps.accounts(), ctx.now(), { closeDay: deps.closeDay, afterClose: deps.afterClose });
+      return { closed: r.closed.map((c) => `${c.accountId} ${c.period.from}..${c.period.to}`), failed: r.failed, published: r.published, ...(r.evaluated === undefined ? {} : { evaluated: r.evaluated }) };
     },
   };
 }

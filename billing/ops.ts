@@ -43,6 +43,8 @@ export interface BillingOpsOptions {
 /** What the jobs read from the rest of the process (the API services wire these). */
 export interface OpsSources extends MailSources {
   closeAccounts(): Promise<CloseAccount[]>;
+  /** The suspension policy for one account (billing/suspension.ts), run right after the job closed a period of it. */
+  evaluateSuspension?(accountId: string, now: number): Promise<unknown>;
   silentDevices(now: number, hours: number): Promise<SilentDevice[]>;
   isRegistered(deviceId: string): Promise<boolean>;
 }
@@ -79,7 +81,8 @@ export class BillingOps {
     this.mailer = o.mailer ?? (o.smtp && smtpEnabled(o.smtp) ? smtpMailer(o.smtp) : null);
 
     const s = deps.sources;
-    this.scheduler.register(periodCloseJob({ rating: deps.rating, events: deps.events, accounts: () => s.closeAccounts(), closeDay: o.periodCloseDay ?? 1 }));
+    const evaluate = s.evaluateSuspension?.bind(s);
+    this.scheduler.register(periodCloseJob({ rating: deps.rating, events: deps.events, accounts: () => s.closeAccounts(), closeDay: o.periodCloseDay ?? 1, afterClose: evaluate }));
     this.scheduler.register(deviceSilentJob({ events: deps.events, silent: (now, h) => s.silentDevices(now, h), silentHours: o.silentHours ?? 24 }));
     this.scheduler.register(deviceDiscoveredJob({ store: deps.store, events: deps.events, isRegistered: (id) => s.isRegistered(id) }));
     this.scheduler.register(dispatchJob('webhook-dispatch', this.dispatcher, () => this.webhookConsumers(), o.webhookDispatchMs ?? 1000));

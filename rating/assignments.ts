@@ -9,7 +9,7 @@
  * - suspensions of an account or one of its devices, [from, to) in local dates (`Suspension`).
  * Re-recording the same key and date corrects it: the later `recordedAt` wins.
  */
-import { localMidnight } from './calendar.ts';
+import { localDateOf, localMidnight } from './calendar.ts';
 import { ratingError } from './errors.ts';
 import { type TariffVersion, versionOn } from './tariff.ts';
 import type { IsoDate } from './time.ts';
@@ -201,6 +201,29 @@ export class ConfigIndex {
       else out.push({ from, to });
     }
     return out;
+  }
+
+  /**
+   * The first local date (the account's zone) on which the account had any assignment in effect: a
+   * device on it, its own tariff, or a device tariff override on it. null: never any. Periods close
+   * in order from the month of this date (docs/rating.md §12).
+   */
+  firstAssignedDate(accountId: string): IsoDate | null {
+    const zone = this.account(accountId).timeZone;
+    let first: IsoDate | null = null;
+    const consider = (d: IsoDate) => {
+      if (first === null || d < first) first = d;
+    };
+    for (const deviceId of this.devicesEverOn(accountId)) {
+      const m = this.memberships(deviceId).find((x) => x.accountId === accountId);
+      if (m !== undefined) consider(localDateOf(m.from, zone));
+    }
+    const overrides = [...this.deviceTariffs].filter(([k]) => k.startsWith(`${accountId}\u0000`)).map(([, tl]) => tl);
+    for (const tl of [this.accountTariffs.get(accountId) ?? [], ...overrides]) {
+      const e = tl.find((x) => x.tariffId !== null);
+      if (e !== undefined) consider(e.effectiveFrom);
+    }
+    return first;
   }
 
   tariffVersions(tariffId: string): readonly TariffVersion[] {

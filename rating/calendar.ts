@@ -29,6 +29,12 @@ export function monthPeriod(month: string): Period {
   return monthOf(`${month}-01`);
 }
 
+/** A period as text: '2024-06' for a calendar month, else '2024-06-01..2024-06-16' (what the API's paths take). */
+export function periodText(p: Period): string {
+  const m = monthOf(p.from);
+  return m.from === p.from && m.to === p.to ? p.from.slice(0, 7) : `${p.from}..${p.to}`;
+}
+
 /** The month after a monthly period (or the same length after any period). */
 export function nextPeriod(p: Period): Period {
   const m = monthOf(p.from);

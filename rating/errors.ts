@@ -24,13 +24,16 @@ export type RatingErrorCode = (typeof RATING_ERROR_CODES)[number];
 /** Thrown by rating functions on invalid input; `code` is the stable contract. */
 export class RatingError extends Error {
   readonly code: RatingErrorCode;
-  constructor(code: RatingErrorCode, message: string) {
+  /** Facts a caller may act on (e.g. `earliestOpenPeriod` of FM_RATING_CLOSE_OUT_OF_ORDER); the API passes them on in `details`. */
+  readonly details?: { readonly [key: string]: unknown };
+  constructor(code: RatingErrorCode, message: string, details?: { readonly [key: string]: unknown }) {
     super(message);
     this.name = 'RatingError';
     this.code = code;
+    if (details !== undefined) this.details = details;
   }
 }
 
-export function ratingError(code: RatingErrorCode, message: string): RatingError {
-  return new RatingError(code, message);
+export function ratingError(code: RatingErrorCode, message: string, details?: { readonly [key: string]: unknown }): RatingError {
+  return new RatingError(code, message, details);
 }

@@ -54,9 +54,10 @@ for (const backend of backends) {
       service = new RatingService({ store, presence: engine, now: () => clock });
       await service.putAccount({ id: 'acme', name: 'ACME Logistics', timeZone: ZONE, currency: 'EUR' });
       expect(await service.putTariffVersion(tariff('std', 1, '2024-01-01', { unit: 'day', price: { model: 'per-unit', unitPrice: '1.00' } }))).toBe('created');
-      await service.assignTariff({ accountId: 'acme', deviceId: null, tariffId: 'std', effectiveFrom: '2024-01-01' });
-      await service.assignDevice('d1', 'acme', '2024-01-01');
-      await service.assignDevice('d2', 'acme', '2024-01-01');
+      // From May: May is the first period to close (periods close in order from the first assignment, §12).
+      await service.assignTariff({ accountId: 'acme', deviceId: null, tariffId: 'std', effectiveFrom: '2024-05-01' });
+      await service.assignDevice('d1', 'acme', '2024-05-01');
+      await service.assignDevice('d2', 'acme', '2024-05-01');
     });
     afterAll(async () => {
       await cleanup?.();

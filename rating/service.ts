@@ -13,7 +13,7 @@ import type { Store } from '../store/types.ts';
 import { adjustmentsFor } from './adjustments.ts';
 import { newWriterId } from './engine.ts';
 import { type Account, ConfigIndex, type DeviceAssignment, type Suspension, type TariffAssignment } from './assignments.ts';
-import { type Period, assertPeriod, localMidnight, nextPeriod as nextPeriodAfter } from './calendar.ts';
+import { type Period, assertPeriod, localMidnight, nextPeriod as nextPeriodAfter, periodText } from './calendar.ts';
 import { RatingConfigStore } from './config-store.ts';
 import { ratingError } from './errors.ts';
 import { DEFAULT_IMPLAUSIBLE_TIME_POLICY, type ImplausibleTimePolicy } from './plausibility.ts';
@@ -27,7 +27,7 @@ import { type PresenceDifference, comparePresence, recomputePresence, storedRawR
 import { type AdjustmentLine, type StatementDoc, rateStatement, statementHash, statementJson, withAdjustments } from './statement.ts';
 import { type ClosedStatement, StatementStore } from './statement-store.ts';
 import type { TariffVersion } from './tariff.ts';
-import { dayToIso, isoToDay } from './time.ts';
+import { type IsoDate, dayToIso, isoToDay, monthOf } from './time.ts';
 import { minutesWithin, utcDaysOf } from './units.ts';
 
 export interface RatingServiceOptions {
@@ -108,6 +108,11 @@ export interface UsageReport {
     /** Local days of the period with minutes on this account. */
     readonly days: readonly { readonly date: string; readonly onlineMinutes: number; readonly implausibleMinutes: number }[];
   }[];
+}
+
+/** What a period nobody was ever invoiced for counts as invoiced: no lines, no devices (its adjustments aside). */
+function nothingInvoiced(recomputed: StatementDoc): StatementDoc {
+  return { ...recomputed, lines: [], devices: [], adjustments: [] };
 }
 
 export class RatingService {
@@ -232,19 +237,61 @@ export class RatingService {
     const last = closed[closed.length - 1];
     if (last === undefined || last.period.to !== period.from) return [];
     const out: AdjustmentLine[] = [];
-    const considered = closed.slice(-this.lookback);
-    for (const c of considered) {
-      const earlier = closed.filter((x) => x.period.from > c.period.from).flatMap((x) => x.doc.adjustments.filter((a) => a.originalPeriod.from === c.period.from && a.originalPeriod.to === c.period.to));
+    const issuedFor = (p: Period) => closed.filter((x) => x.period.from > p.from).flatMap((x) => x.doc.adjustments.filter((a) => a.originalPeriod.from === p.from && a.originalPeriod.to === p.to));
+    // Stranded periods were never invoiced: what was invoiced for them is nothing plus the adjustments already issued.
+    for (const p of this.stranded(config, accountId, closed)) {
+      const recomputed = await this.rate(config, accountId, p, source);
+      out.push(...adjustmentsFor(nothingInvoiced(recomputed), issuedFor(p), recomputed));
+    }
+    for (const c of closed.slice(-this.lookback)) {
       const recomputed = await this.rate(config, accountId, c.period, source);
-      out.push(...adjustmentsFor(c.doc, earlier, recomputed));
+      out.push(...adjustmentsFor(c.doc, issuedFor(c.period), recomputed));
     }
     return out;
   }
 
   /**
+   * Open months before the first closed period, from the month of the account's first assignment:
+   * existing data where a later month was closed first (the old rule allowed it), or an assignment
+   * backdated before the first closed period. They can never close (periods close in order); their
+   * usage is billed as adjustments on the next open statement, with the closed periods'. None can
+   * appear any more once closes are in order, so the list is finite; each is re-rated like a closed
+   * period, whatever the lookback, so nothing of them is lost.
+   */
+  private stranded(config: ConfigIndex, accountId: string, closed: readonly ClosedStatement[]): Period[] {
+    const first = closed[0];
+    const assigned = config.firstAssignedDate(accountId);
+    if (first === undefined || assigned === null) return [];
+    const out: Period[] = [];
+    for (let m = monthOf(assigned); m.from < first.period.from; m = monthOf(m.to)) out.push({ from: m.from, to: m.to < first.period.from ? m.to : first.period.from });
+    return out;
+  }
+
+  /**
+   * The first local date that must be closed next: where the last closed period ended, or, when
+   * none is closed, the first day of the first month in which the account had an assignment (the
+   * earliest open period that has one). null: nothing closed and never any assignment.
+   */
+  private closeFrom(config: ConfigIndex, accountId: string, closed: readonly ClosedStatement[]): IsoDate | null {
+    const last = closed[closed.length - 1];
+    if (last !== undefined) return last.period.to;
+    const assigned = config.firstAssignedDate(accountId);
+    return assigned === null ? null : monthOf(assigned).from;
+  }
+
+  /** For each account, the first local date of the period to close next (`close` refuses any later one); null: none assigned yet. */
+  async nextToClose(accountIds: readonly string[]): Promise<Map<string, IsoDate | null>> {
+    const config = await this.loadConfig(accountIds);
+    const closed = await this.statements.listClosed(accountIds);
+    return new Map(accountIds.map((id) => [id, this.closeFrom(config, id, closed.get(id) ?? [])]));
+  }
+
+  /**
    * Closes a period: freezes the draft (with its adjustments) as a snapshot with its SHA-256.
-   * The period must have ended in the account's time zone, must not be closed yet, and must start
-   * where the last closed period ended (periods close in order).
+   * The period must have ended in the account's time zone, must not be closed yet, and periods close
+   * in order: it must start where the last closed period ended, or — none closed yet — no later than
+   * the first month in which the account had an assignment (FM_RATING_CLOSE_OUT_OF_ORDER, with
+   * `details.earliestOpenPeriod`).
    */
   async close(accountId: string, period: Period): Promise<StatementResult> {
     assertPeriod(period);
@@ -255,9 +302,13 @@ export class RatingService {
     if (now < end) throw ratingError('FM_RATING_PERIOD_NOT_ENDED', `period ${period.from}..${period.to} ends at ${new Date(end).toISOString()} in ${account.timeZone}; now is ${new Date(now).toISOString()}`);
     const closed = (await this.statements.listClosed([accountId])).get(accountId) ?? [];
     if (closed.some((c) => c.period.from === period.from && c.period.to === period.to)) throw ratingError('FM_RATING_ALREADY_CLOSED', `${accountId} ${period.from}..${period.to} is already closed`);
-    const last = closed[closed.length - 1];
-    if (last !== undefined && last.period.to !== period.from) {
-      throw ratingError('FM_RATING_CLOSE_OUT_OF_ORDER', `the next period to close for ${accountId} starts ${last.period.to}, not ${period.from}`);
+    // Periods close in order: an earlier open period that has an assignment would otherwise never close, its usage on no statement.
+    const from = this.closeFrom(config, accountId, closed);
+    const inOrder = from === null || (closed.length > 0 ? period.from === from : period.from <= from);
+    if (!inOrder) {
+      const next: Period = { from, to: monthOf(from).to };
+      const stranded = closed.length > 0 && period.from < closed[0].period.from ? `; ${periodText(period)} is before the first closed period ${periodText(closed[0].period)}: its usage is billed as adjustments on the next open statement` : '';
+      throw ratingError('FM_RATING_CLOSE_OUT_OF_ORDER', `periods of ${accountId} close in order: the next to close is ${periodText(next)}, not ${periodText(period)}${stranded}`, { earliestOpenPeriod: periodText(next) });
     }
     const draft = withAdjustments(await this.rate(config, accountId, period, this.exact), await this.adjustments(config, accountId, period, closed, this.exact));
     const doc: StatementDoc = { ...draft, status: 'closed', closedAt: new Date(now).toISOString() };
@@ -353,8 +404,10 @@ export class RatingService {
     const fromRaw = await this.rate(config, accountId, period, { load: async () => recomputed });
     const closedList = (await this.statements.listClosed([accountId])).get(accountId) ?? [];
     const closed = closedList.find((c) => c.period.from === period.from && c.period.to === period.to);
+    // A stranded period (open, before the first closed one) is invoiced through adjustments only: compared like a closed one that billed nothing.
+    const stranded = closed === undefined && this.stranded(config, accountId, closedList).some((p) => p.from === period.from && p.to === period.to);
     let statement: AdjustmentLine[];
-    if (closed === undefined) {
+    if (closed === undefined && !stranded) {
       statement = adjustmentsFor(await this.rate(config, accountId, period, this.persisted), [], fromRaw);
     } else {
       const issued = closedList.filter((c) => c.period.from > period.from).flatMap((c) => c.doc.adjustments);
@@ -362,7 +415,7 @@ export class RatingService {
       const next = nextPeriodAfter(last.period);
       const pending = (await this.adjustments(config, accountId, next, closedList, this.persisted));
       const mine = [...issued, ...pending].filter((a) => a.originalPeriod.from === period.from && a.originalPeriod.to === period.to);
-      statement = adjustmentsFor(closed.doc, mine, fromRaw);
+      statement = adjustmentsFor(closed?.doc ?? nothingInvoiced(fromRaw), mine, fromRaw);
     }
     return { accountId, period, status: closed ? 'closed' : 'draft', devices: scope.deviceIds.length, presence, statement, ok: presence.length === 0 && statement.length === 0 };
   }

@@ -60,8 +60,9 @@ for (const backend of backends) {
       t = await startTestApi(store, { presenceCache: { now: () => Date.now() + skew } });
       await t.post('/v1/accounts', { id: 'acme', name: 'Acme', timeZone: 'UTC', currency: 'EUR' });
       await t.post('/v1/tariffs', { id: 'minute', effectiveFrom: '2020-01-01', definition: { name: 'Minute', unit: 'minute', price: { model: 'per-unit', unitPrice: '0.10' }, currency: 'EUR' } });
-      await t.post('/v1/accounts/acme/tariff-assignments', { tariffId: 'minute', effectiveFrom: '2020-01-01' });
-      await t.post('/v1/devices', { id: IMEI, protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2020-01-01' } });
+      // From March 2024: March is the first period to close (periods close in order from the first assignment).
+      await t.post('/v1/accounts/acme/tariff-assignments', { tariffId: 'minute', effectiveFrom: '2024-03-01' });
+      await t.post('/v1/devices', { id: IMEI, protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2024-03-01' } });
       // This instance ingests 10 minutes on March 10 (committed records, then the engine).
       const own = minutes(Date.UTC(2024, 2, 10, 9, 0), 10);
       await storeRecords(store, own);

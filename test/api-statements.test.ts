@@ -35,8 +35,9 @@ for (const backend of backends) {
       await t.post('/v1/accounts', { id: 'acme', name: 'Acme; "Fleet" =1', timeZone: 'UTC', currency: 'EUR' });
       await t.post('/v1/accounts', { id: 'zeta', name: 'Zeta', timeZone: 'UTC', currency: 'EUR' });
       await t.post('/v1/tariffs', { id: 'daily', effectiveFrom: '2020-01-01', definition: { name: 'Daily', unit: 'day', price: { model: 'per-unit', unitPrice: '2.00' }, currency: 'EUR' } });
-      for (const a of ['acme', 'zeta']) await t.post(`/v1/accounts/${a}/tariff-assignments`, { tariffId: 'daily', effectiveFrom: '2020-01-01' });
-      await t.post('/v1/devices', { id: 'd1', protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2020-01-01' } });
+      // From May 2024: May is the first period to close (periods close in order from the first assignment).
+      for (const a of ['acme', 'zeta']) await t.post(`/v1/accounts/${a}/tariff-assignments`, { tariffId: 'daily', effectiveFrom: '2024-05-01' });
+      await t.post('/v1/devices', { id: 'd1', protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2024-05-01' } });
       await t.post('/v1/devices', { id: 'd2', protocol: 'teltonika' });
       await t.live.ingest([3, 4, 5].map((d) => rec('d1', Date.UTC(2024, 4, d, 10))));
       await t.live.ingest([20, 21].map((d) => rec('d2', Date.UTC(2024, 4, d, 10)))); // d2 is on no account yet
@@ -91,6 +92,23 @@ for (const backend of backends) {
       expectError(await t.call('POST', '/v1/accounts/acme/statements/2024-06/close', { key: t.keys.read }), 403, 'FM_ERR_FORBIDDEN');
     });
 
+    it('a later month first is 409, naming the earliest open period that has an assignment; in order, each closes', async () => {
+      await t.post('/v1/accounts', { id: 'late', name: 'Late', timeZone: 'Europe/Moscow', currency: 'EUR' });
+      await t.post('/v1/accounts/late/tariff-assignments', { tariffId: 'daily', effectiveFrom: '2024-09-01' });
+      await t.post('/v1/devices', { id: 'l1', protocol: 'teltonika', account: { accountId: 'late', effectiveFrom: '2024-09-10' } });
+      await t.live.ingest([rec('l1', Date.UTC(2024, 8, 12, 10)), rec('l1', Date.UTC(2024, 9, 12, 10))]);
+      const oct = await t.call('POST', '/v1/accounts/late/statements/2024-10/close', { key: t.keys.write });
+      expectError(oct, 409, 'FM_ERR_CONFLICT');
+      expect(oct.json.details).toEqual({ reason: 'FM_RATING_CLOSE_OUT_OF_ORDER', earliestOpenPeriod: '2024-09' });
+      expect((await t.call('GET', '/v1/accounts/late/statements/2024-10')).headers['x-statement-status']).toBe('draft');
+      const sep = await t.call('POST', '/v1/accounts/late/statements/2024-09/close', { key: t.keys.write });
+      expect(sep.status, sep.text).toBe(201);
+      expect(sep.json.totals.total).toBe('2.44');
+      const again = await t.call('POST', '/v1/accounts/late/statements/2024-11/close');
+      expect(again.json.details).toEqual({ reason: 'FM_RATING_CLOSE_OUT_OF_ORDER', earliestOpenPeriod: '2024-10' });
+      expect((await t.call('POST', '/v1/accounts/late/statements/2024-10/close')).json.totals.total).toBe('2.44');
+    });
+
     it('a correction into a closed period: 409 without the flag; with it, the next draft carries the adjustment', async () => {
       const late = await t.call('POST', '/v1/devices/d2/assignments', { body: { accountId: 'acme', effectiveFrom: '2024-05-15' } });
       expectError(late, 409, 'FM_ERR_EFFECTIVE_DATE_CONFLICT');
@@ -126,9 +144,10 @@ for (const backend of backends) {
       expect(r.status).toBe(200);
       expect(r.json.items.map((s: { accountId: string; status: string; totals: { total: string } }) => [s.accountId, s.status, s.totals.total])).toEqual([
         ['acme', 'closed', '7.32'],
+        ['late', 'draft', '0.00'],
         ['zeta', 'draft', '0.00'],
       ]);
-      expect((await t.call('GET', '/v1/statements?period=2024-05&status=draft')).json.items.map((s: { accountId: string }) => s.accountId)).toEqual(['zeta']);
+      expect((await t.call('GET', '/v1/statements?period=2024-05&status=draft')).json.items.map((s: { accountId: string }) => s.accountId)).toEqual(['late', 'zeta']);
     });
 
     it('errors: unknown account 404, bad periods 400', async () => {

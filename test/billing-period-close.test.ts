@@ -52,9 +52,15 @@ describe('period close: which months', () => {
     // 2024-06-02T23:00Z is already June 3 in Moscow.
     expect(closeTarget(Date.UTC(2024, 5, 2, 23), 'Europe/Moscow', 3)).toEqual({ from: '2024-05-01', to: '2024-06-01' });
     const a = { id: 'a', timeZone: 'UTC', createdAt: 0 };
-    expect(periodsToClose({ from: '2024-02-01', to: '2024-03-01' }, { from: '2024-05-01', to: '2024-06-01' }, a, 12).map((p) => p.from)).toEqual(['2024-03-01', '2024-04-01', '2024-05-01']);
-    expect(periodsToClose({ from: '2024-05-01', to: '2024-05-16' }, { from: '2024-05-01', to: '2024-06-01' }, a, 12)).toEqual([{ from: '2024-05-16', to: '2024-06-01' }]);
+    // From the next date to close (rating's nextToClose: the end of the last closed period, or the first assigned month).
+    expect(periodsToClose('2024-03-01', { from: '2024-05-01', to: '2024-06-01' }, a, 12).map((p) => p.from)).toEqual(['2024-03-01', '2024-04-01', '2024-05-01']);
+    expect(periodsToClose('2024-05-16', { from: '2024-05-01', to: '2024-06-01' }, a, 12)).toEqual([{ from: '2024-05-16', to: '2024-06-01' }]);
+    expect(periodsToClose('2024-03-01', { from: '2024-05-01', to: '2024-06-01' }, a, 2).map((p) => p.from)).toEqual(['2024-03-01', '2024-04-01']);
+    // A backdated assignment: months that ended before the account was created close too, oldest first.
+    expect(periodsToClose('2024-03-01', { from: '2024-05-01', to: '2024-06-01' }, { ...a, createdAt: Date.UTC(2024, 5, 2) }, 12).map((p) => p.from)).toEqual(['2024-03-01', '2024-04-01', '2024-05-01']);
+    // Never any assignment: the target alone, unless it ended before the account was created.
     expect(periodsToClose(null, { from: '2024-05-01', to: '2024-06-01' }, { ...a, createdAt: Date.UTC(2024, 5, 2) }, 12)).toEqual([]);
+    expect(periodsToClose(null, { from: '2024-05-01', to: '2024-06-01' }, { ...a, createdAt: Date.UTC(2024, 4, 2) }, 12)).toEqual([{ from: '2024-05-01', to: '2024-06-01' }]);
   });
 });
 
@@ -110,8 +116,9 @@ for (const backend of backends) {
       ops = t.api.services.ops;
       await t.post('/v1/accounts', { id: 'acme', name: 'Acme Fleet', timeZone: 'UTC', currency: 'EUR', billing: { invoiceEmail: 'billing@acme.example' } });
       await t.post('/v1/tariffs', { id: 'daily', effectiveFrom: '2020-01-01', definition: { name: 'Daily', unit: 'day', price: { model: 'per-unit', unitPrice: '2.00' }, currency: 'EUR' } });
-      await t.post('/v1/accounts/acme/tariff-assignments', { tariffId: 'daily', effectiveFrom: '2020-01-01' });
-      await t.post('/v1/devices', { id: 'd1', protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2020-01-01' } });
+      // From May 1 (a day before acme was created): May is acme's first period to close.
+      await t.post('/v1/accounts/acme/tariff-assignments', { tariffId: 'daily', effectiveFrom: '2024-05-01' });
+      await t.post('/v1/devices', { id: 'd1', protocol: 'teltonika', account: { accountId: 'acme', effectiveFrom: '2024-05-01' } });
       await t.live.ingest([3, 4, 5].map((d) => rec('d1', Date.UTC(2024, 4, d, 10))));
       clock = Date.UTC(2024, 5, 2, 12);
       // Created after May ended: May is not closed for it.
@@ -194,6 +201,20 @@ for (const backend of backends) {
       expect(mails[1].raw).toContain('suspension on 2024-06-20');
       const skipped = await ops.deliveries.get(MAIL_CONSUMER, [events[1].id]);
       expect(skipped[0]).toMatchObject({ status: 'skipped', lastError: 'account newco has no billing e-mail' });
+    });
+
+    it('an assignment backdated to before the account was created: every ended open month closes, oldest first', async () => {
+      // Created on June 3, assigned from March 1: March (2 days), April (none) and May (1 day) all ended before.
+      await t.post('/v1/accounts', { id: 'backco', name: 'BackCo', timeZone: 'UTC', currency: 'EUR' });
+      await t.post('/v1/accounts/backco/tariff-assignments', { tariffId: 'daily', effectiveFrom: '2024-03-01' });
+      await t.post('/v1/devices', { id: 'b1', protocol: 'teltonika', account: { accountId: 'backco', effectiveFrom: '2024-03-01' } });
+      await t.live.ingest([rec('b1', Date.UTC(2024, 2, 10, 10)), rec('b1', Date.UTC(2024, 2, 11, 10)), rec('b1', Date.UTC(2024, 4, 20, 10))]);
+      clock += 3_600_000;
+      expect((await ops.scheduler.trigger('period-close')).result).toMatchObject({ closed: ['backco 2024-03-01..2024-04-01', 'backco 2024-04-01..2024-05-01', 'backco 2024-05-01..2024-06-01'], failed: [] });
+      const closed = (await t.api.services.rating.statements.listClosed(['backco'])).get('backco') ?? [];
+      expect(closed.map((c) => [c.period.from, c.doc.totals.total])).toEqual([['2024-03-01', '4.88'], ['2024-04-01', '0.00'], ['2024-05-01', '2.44']]);
+      clock += 3_600_000;
+      expect((await ops.scheduler.trigger('period-close')).result).toMatchObject({ closed: [], failed: [] });
     });
   });
 }

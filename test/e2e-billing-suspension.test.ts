@@ -77,10 +77,11 @@ for (const backend of backends) {
       await post('/v1/accounts', { id: 'rej', name: 'Reject Ltd', timeZone: 'Europe/Moscow', currency: 'RUB', billing: { ...billing, suspensionMode: 'reject' } });
       await post('/v1/accounts', { id: 'sto', name: 'Store Ltd', timeZone: 'Europe/Moscow', currency: 'RUB', billing });
       await post('/v1/tariffs', { id: 'minute', effectiveFrom: '2024-01-01', definition: { name: 'Поминутный', unit: 'minute', price: { model: 'per-unit', unitPrice: '1.00' }, vatRate: '0', currency: 'RUB' } });
-      for (const a of ['rej', 'sto']) await post(`/v1/accounts/${a}/tariff-assignments`, { tariffId: 'minute', effectiveFrom: '2024-01-01' });
-      await post('/v1/devices', { id: R, protocol: 'teltonika', account: { accountId: 'rej', effectiveFrom: '2024-01-01' } });
-      await post('/v1/devices', { id: W, protocol: 'wialon-ips', account: { accountId: 'rej', effectiveFrom: '2024-01-01' } });
-      await post('/v1/devices', { id: S, protocol: 'teltonika', account: { accountId: 'sto', effectiveFrom: '2024-01-01' } });
+      // From September: it is the first period to close (periods close in order from the first assignment).
+      for (const a of ['rej', 'sto']) await post(`/v1/accounts/${a}/tariff-assignments`, { tariffId: 'minute', effectiveFrom: '2024-09-01' });
+      await post('/v1/devices', { id: R, protocol: 'teltonika', account: { accountId: 'rej', effectiveFrom: '2024-09-01' } });
+      await post('/v1/devices', { id: W, protocol: 'wialon-ips', account: { accountId: 'rej', effectiveFrom: '2024-09-01' } });
+      await post('/v1/devices', { id: S, protocol: 'teltonika', account: { accountId: 'sto', effectiveFrom: '2024-09-01' } });
       await sendMinutes(tcp, R, minutes(Date.UTC(2024, 8, 10, 6), 60));
       await sendMinutes(tcp, S, minutes(Date.UTC(2024, 8, 10, 6), 60));
       // S is also online 30 minutes on 10-10 (before any suspension).

@@ -56,7 +56,8 @@ export const suspensionRoutes = plugin(
     app.post(
       '/v1/billing/suspension/evaluate',
       {
-        config: { scope: 'admin' },
+        // write: the billing system (1C) that posts payments and closes periods may apply the policy at once.
+        config: { scope: 'write' },
         schema: {
           tags,
           summary: 'Run the suspension policy now (for every account, or one); what the schedule runs',

@@ -3,6 +3,7 @@
  * read come from the configuration snapshot, silence from fleet health, statements from rating.
  */
 import { BillingOps, type BillingOpsDeps, type BillingOpsOptions, type OpsSources } from '../../billing/ops.ts';
+import type { SuspensionService } from '../../billing/suspension.ts';
 import { statementCsv } from './csv.ts';
 import { DEFAULT_THRESHOLDS, type FleetHealth } from './fleet.ts';
 import type { SnapshotSource } from './snapshot.ts';
@@ -11,6 +12,8 @@ import type { SnapshotSource } from './snapshot.ts';
 export interface OpsWiring extends Omit<BillingOpsDeps, 'sources'> {
   readonly snapshots: SnapshotSource;
   readonly fleetHealth: FleetHealth;
+  /** The suspension policy, run by the period-close job for each account it closed a period of. */
+  readonly suspension?: Pick<SuspensionService, 'evaluate'>;
 }
 
 /** The account's billing e-mail: its billing settings' `invoiceEmail`, when set. */
@@ -48,10 +51,11 @@ export function opsSources(w: OpsWiring): OpsSources {
     async isRegistered(deviceId) {
       return (await w.snapshots.get()).devices.has(deviceId);
     },
+    ...(w.suspension === undefined ? {} : { evaluateSuspension: (accountId: string, now: number) => w.suspension!.evaluate(accountId, now) }),
   };
 }
 
 export function createBillingOps(w: OpsWiring, options: BillingOpsOptions = {}): BillingOps {
-  const { snapshots: _s, fleetHealth: _f, ...deps } = w;
+  const { snapshots: _s, fleetHealth: _f, suspension: _p, ...deps } = w;
   return new BillingOps({ ...deps, sources: opsSources(w) }, options);
 }

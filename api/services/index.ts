@@ -93,10 +93,13 @@ export class ApiServices {
     this.billing = new BillingService(deps.store, this.snapshots, this.rating.statements, this.events, this.audit, now);
     // A change of billing settings (mode, terms, credit limit) is applied at once.
     this.accounts.onBillingChange = (id) => this.billing.suspension.evaluate(id, now()).then(() => undefined);
-    this.statements = new StatementsService(this.rating, this.snapshots, this.audit, now, this.events);
+    // A close runs the suspension policy at once (a credit limit it breaches must not wait for the hourly job).
+    // The close is committed by then: should the policy fail, it is logged and the hourly job applies it.
+    const evaluateAfterClose = (id: string) => this.billing.suspension.evaluate(id, now()).catch((err: unknown) => deps.log.warn({ err, accountId: id }, 'suspension evaluation after a close failed'));
+    this.statements = new StatementsService(this.rating, this.snapshots, this.audit, now, this.events, evaluateAfterClose);
     this.records = new RecordsService(deps.store);
     this.reconcile = new ReconcileService(this.rating, this.snapshots, now, this.events);
-    this.ops = createBillingOps({ store: deps.store, events: this.events, rating: this.rating, snapshots: this.snapshots, fleetHealth: this.fleetHealth, log: deps.log, now }, deps.billingOps);
+    this.ops = createBillingOps({ store: deps.store, events: this.events, rating: this.rating, snapshots: this.snapshots, fleetHealth: this.fleetHealth, suspension: this.billing.suspension, log: deps.log, now }, deps.billingOps);
     this.ops.registerJob(suspensionEvaluateJob(async (t) => {
       const r = await this.billing.suspension.evaluateAll(t);
       return { accounts: r.accounts, decisions: r.decisions.length, failed: r.failed };

@@ -57,7 +57,5 @@ export function parsePeriod(text: string, field = 'period'): Period {
   }
 }
 
-export function periodText(p: Period): string {
-  const m = monthOf(p.from);
-  return m.from === p.from && m.to === p.to ? p.from.slice(0, 7) : `${p.from}..${p.to}`;
-}
+/** The period as the API writes it (rating's `periodText`): '2024-06' for a month, else 'from..to'. */
+export { periodText } from '../../rating/calendar.ts';

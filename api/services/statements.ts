@@ -43,6 +43,8 @@ export class StatementsService {
     private readonly now: () => number = Date.now,
     /** statement.closed is published here on every close (webhooks, e-mail, the change feed). */
     private readonly events?: BillingEvents,
+    /** Runs after every close: the suspension policy, so a credit limit the close breaches acts at once. */
+    private readonly afterClose?: (accountId: string) => Promise<unknown>,
   ) {}
 
   private async requireAccount(accountId: string): Promise<void> {
@@ -86,6 +88,7 @@ export class StatementsService {
     await this.audit.record(actor, 'statement.close', 'account', accountId, null, { period: periodText(p), hash: r.hash, totals: r.doc.totals });
     // Should this fail, the period-close job publishes it on its next run (recent closes are republished).
     await this.events?.publish([statementClosedEvent(accountId, r)]);
+    await this.afterClose?.(accountId);
     return r;
   }
 
