@@ -25,9 +25,9 @@
 import { createHash } from 'node:crypto';
 import { localDateOf } from '../rating/calendar.ts';
 import type { RatingConfigStore } from '../rating/config-store.ts';
+import { readAccess, writeAccess } from '../store/account-access.ts';
 import { sqlString } from '../store/sql.ts';
 import type { Store } from '../store/types.ts';
-import { readAccess, writeAccess } from '../ingest/account-access.ts';
 import type { BillingAccount, BillingAccounts } from './accounts.ts';
 import type { Balance } from './allocation.ts';
 import { billingError } from './errors.ts';

@@ -4,7 +4,7 @@ import { apiMigrations } from '../api/migrations.ts';
 import { eventMigrations } from '../billing/events.ts';
 import { billingMigrations } from '../billing/schema.ts';
 import { opsMigrations } from '../billing/ops.ts';
-import { accessMigrations } from '../ingest/account-access.ts';
+import { accessMigrations } from '../store/account-access.ts';
 import { commandMigrations } from '../ingest/command-journal.ts';
 import { registryMigrations } from '../ingest/device-registry.ts';
 import { ratingMigrations } from '../rating/schema.ts';
