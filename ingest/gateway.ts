@@ -52,9 +52,11 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Store must be open and migrated (the caller owns it). */
-export async function startGateway(store: Store, options: GatewayOptions, log: Logger, sink: RecordSink | null = null): Promise<Gateway> {
-  const metrics = createMetrics();
+/**
+ * Store must be open and migrated (the caller owns it). `metrics`: the process's registry when the
+ * caller puts metrics of its own on it too (app/ adds billing's); default a new one.
+ */
+export async function startGateway(store: Store, options: GatewayOptions, log: Logger, sink: RecordSink | null = null, metrics: Metrics = createMetrics()): Promise<Gateway> {
   const registry = new DeviceRegistry(store, {
     unknownDevicePolicy: options.unknownDevices,
     refreshMs: options.registryRefreshMs,

@@ -1,0 +1,102 @@
+/**
+ * The process's long-lived services, built once from one store: the live state (rating engine,
+ * presence read cache, fleet tracker — app/live.ts), the rating service, the configuration
+ * snapshot, fleet health, the audit log, billing events, billing (payments, suspension), billing
+ * operations with the scheduler and its jobs. The gateway gets the live
+ * sink, the API gets these services; the scheduler runs on them whether or not the API is on.
+ */
+import type { Logger } from 'pino';
+import { AuditLog } from '../api/services/audit.ts';
+import { BillingService } from '../api/services/billing.ts';
+import { FleetHealth } from '../api/services/fleet.ts';
+import { SnapshotSource } from '../api/services/snapshot.ts';
+import { BillingEvents } from '../billing/events.ts';
+import { suspensionEvaluateJob } from '../billing/jobs.ts';
+import type { BillingOps, BillingOpsOptions } from '../billing/ops.ts';
+import type { ImplausibleTimePolicy } from '../rating/plausibility.ts';
+import { RatingService } from '../rating/service.ts';
+import type { Store } from '../store/types.ts';
+import { createBillingOps } from './billing-ops.ts';
+import { createLive, type Live, type LiveOptions } from './live.ts';
+
+export interface ServicesOptions {
+  readonly log: Logger;
+  readonly now?: () => number;
+  readonly policy?: ImplausibleTimePolicy;
+  /** The live state's settings (engine flush, fleet refresh, presence cache). */
+  readonly live: Omit<LiveOptions, 'log'>;
+  /** How often the configuration signature is polled (ms). Default 1000. */
+  readonly snapshotPollMs?: number;
+  /** Webhooks, e-mail, scheduled jobs (billing/ops.ts, docs/billing.md). */
+  readonly billingOps?: BillingOpsOptions;
+}
+
+export interface Services {
+  readonly store: Store;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly live: Live;
+  readonly rating: RatingService;
+  readonly snapshots: SnapshotSource;
+  readonly fleetHealth: FleetHealth;
+  readonly audit: AuditLog;
+  readonly events: BillingEvents;
+  readonly billing: BillingService;
+  readonly ops: BillingOps;
+  /** Starts the live state and the snapshot poll (the scheduler waits for `startJobs`). */
+  start(): Promise<void>;
+  /** Runs the scheduled jobs, ticking every `tickMs`, until stop(). */
+  startJobs(tickMs: number): void;
+  /** Stops the jobs (waiting for runs in progress, giving up leases), the poll and the live state (persisting it). */
+  stop(): Promise<void>;
+}
+
+export function buildServices(store: Store, o: ServicesOptions): Services {
+  const now = o.now ?? Date.now;
+  const log = o.log;
+  const live = createLive(store, { ...o.live, log });
+  const rating = new RatingService({ store, presence: live.engine, policy: o.policy, now });
+  const snapshots = new SnapshotSource(store, rating, { pollMs: o.snapshotPollMs, log, now });
+  const fleetHealth = new FleetHealth(live.fleet, now);
+  const audit = new AuditLog(store, now);
+  const events = new BillingEvents(store, now);
+  const billing = new BillingService(store, snapshots, rating.statements, events, audit, now);
+  const ops = createBillingOps({ store, events, rating, snapshots, fleetHealth, log, now }, o.billingOps);
+  ops.registerJob(
+    suspensionEvaluateJob(async (t) => {
+      const r = await billing.suspension.evaluateAll(t);
+      return { accounts: r.accounts, decisions: r.decisions.length, failed: r.failed };
+    }),
+  );
+  return {
+    store,
+    log,
+    now,
+    live,
+    rating,
+    snapshots,
+    fleetHealth,
+    audit,
+    events,
+    billing,
+    ops,
+    async start() {
+      await live.start();
+      try {
+        await snapshots.start();
+      } catch (err) {
+        await live.stop();
+        throw err;
+      }
+    },
+    startJobs(tickMs) {
+      ops.start(tickMs);
+    },
+    async stop() {
+      // Stopped even when never started: it closes the mailer too.
+      await ops.stop();
+      snapshots.stop();
+      await live.stop();
+    },
+  };
+}
