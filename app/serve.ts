@@ -1,7 +1,7 @@
 /**
  * The composition root of `fleetmeter serve`: opens and migrates storage, builds the process's
  * services (app/services.ts), starts the gateway on them (its committed batches feed the live
- * state), the REST API when it has a port, and the
+ * state; billing metrics join its Prometheus registry), the REST API when it has a port, and the
  * scheduled jobs when they are on — with the API or without it. `close()` stops it all in order.
  */
 import type { Logger } from 'pino';
@@ -39,7 +39,7 @@ export async function startApp(o: AppOptions, log: Logger): Promise<App> {
   const store = await openAndMigrate(o.storage, log);
   log.info({ backend: store.backend, database: store.database }, 'storage ready');
   const metrics = createMetrics();
-  const services = buildServices(store, { log, live: { flushMs: o.ratingFlushMs }, billingOps: o.billingOps });
+  const services = buildServices(store, { log, live: { flushMs: o.ratingFlushMs }, billingOps: o.billingOps, metrics: metrics.registry });
   let gateway: Gateway | null = null;
   let api: ApiServer | null = null;
   const stop = async () => {

@@ -2,16 +2,18 @@
  * The process's long-lived services, built once from one store: the live state (rating engine,
  * presence read cache, fleet tracker — app/live.ts), the rating service, the configuration
  * snapshot, fleet health, the audit log, billing events, billing (payments, suspension), billing
- * operations with the scheduler and its jobs. The gateway gets the live
+ * operations with the scheduler and its jobs, and the billing metrics. The gateway gets the live
  * sink, the API gets these services; the scheduler runs on them whether or not the API is on.
  */
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { AuditLog } from '../api/services/audit.ts';
 import { BillingService } from '../api/services/billing.ts';
 import { FleetHealth } from '../api/services/fleet.ts';
 import { SnapshotSource } from '../api/services/snapshot.ts';
 import { BillingEvents } from '../billing/events.ts';
 import { suspensionEvaluateJob } from '../billing/jobs.ts';
+import { BillingMetrics } from '../billing/metrics.ts';
 import type { BillingOps, BillingOpsOptions } from '../billing/ops.ts';
 import type { ImplausibleTimePolicy } from '../rating/plausibility.ts';
 import { RatingService } from '../rating/service.ts';
@@ -29,6 +31,8 @@ export interface ServicesOptions {
   readonly snapshotPollMs?: number;
   /** Webhooks, e-mail, scheduled jobs (billing/ops.ts, docs/billing.md). */
   readonly billingOps?: BillingOpsOptions;
+  /** The Prometheus registry the billing metrics go to (the gateway's); none: no billing metrics. */
+  readonly metrics?: Registry;
 }
 
 export interface Services {
@@ -43,6 +47,7 @@ export interface Services {
   readonly events: BillingEvents;
   readonly billing: BillingService;
   readonly ops: BillingOps;
+  readonly metrics: BillingMetrics | null;
   /** Starts the live state and the snapshot poll (the scheduler waits for `startJobs`). */
   start(): Promise<void>;
   /** Runs the scheduled jobs, ticking every `tickMs`, until stop(). */
@@ -61,13 +66,26 @@ export function buildServices(store: Store, o: ServicesOptions): Services {
   const audit = new AuditLog(store, now);
   const events = new BillingEvents(store, now);
   const billing = new BillingService(store, snapshots, rating.statements, events, audit, now);
-  const ops = createBillingOps({ store, events, rating, snapshots, fleetHealth, log, now }, o.billingOps);
+  let metrics: BillingMetrics | null = null;
+  const ops = createBillingOps(
+    { store, events, rating, snapshots, fleetHealth, log, now },
+    { ...o.billingOps, onJobRun: (run) => { o.billingOps?.onJobRun?.(run); metrics?.jobRun(run); } },
+  );
   ops.registerJob(
     suspensionEvaluateJob(async (t) => {
       const r = await billing.suspension.evaluateAll(t);
       return { accounts: r.accounts, decisions: r.decisions.length, failed: r.failed };
     }),
   );
+  if (o.metrics !== undefined) {
+    metrics = new BillingMetrics(o.metrics, {
+      outboxes: () => ops.outboxes(),
+      accountStates: async () => billing.suspension.states((await snapshots.get()).accountIds()),
+      now,
+      log,
+    });
+    metrics.jobs(ops.scheduler.names());
+  }
   return {
     store,
     log,
@@ -80,6 +98,7 @@ export function buildServices(store: Store, o: ServicesOptions): Services {
     events,
     billing,
     ops,
+    metrics,
     async start() {
       await live.start();
       try {

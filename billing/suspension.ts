@@ -130,6 +130,19 @@ export class SuspensionService {
     return out;
   }
 
+  /**
+   * Every account's state, from the last decision of its log (the earliest row of its highest
+   * `seq`, as `decisions` reads it), in one query; accounts never decided on are active.
+   */
+  async states(accountIds: readonly string[]): Promise<Map<string, SuspensionState>> {
+    const out = new Map<string, SuspensionState>(accountIds.map((id) => [id, 'active']));
+    const rows = await this.deps.store.query<{ account_id: string; kind: string }>(
+      `SELECT account_id, kind FROM ${DECISIONS_TABLE} ORDER BY account_id, seq DESC, ts, decision_id LIMIT 1 BY account_id`,
+    );
+    for (const r of rows) if (out.has(r.account_id)) out.set(r.account_id, stateAfter(r.kind as DecisionKind));
+    return out;
+  }
+
   async listDecisions(accountId: string): Promise<DecisionRecord[]> {
     await this.requireAccount(accountId);
     return this.decisions(accountId);

@@ -4,6 +4,7 @@
  * per scope. `call` goes through `app.inject`; `http` through the listening socket.
  */
 import pino from 'pino';
+import type { Registry } from 'prom-client';
 import { expect } from 'vitest';
 import { Value } from 'typebox/value';
 import type { TSchema } from 'typebox';
@@ -51,9 +52,12 @@ export interface Reply {
 
 const silent = pino({ level: process.env.FLEETMETER_TEST_LOG ?? 'silent' });
 
-export async function startTestApi(store: Store, options: { gateway?: boolean; now?: () => number; presenceCache?: LiveOptions['presenceCache']; billingOps?: BillingOpsOptions } = {}): Promise<TestApi> {
+export async function startTestApi(
+  store: Store,
+  options: { gateway?: boolean; now?: () => number; presenceCache?: LiveOptions['presenceCache']; billingOps?: BillingOpsOptions; /** A registry for the billing metrics, served at the API's /metrics. */ metrics?: Registry } = {},
+): Promise<TestApi> {
   await migrate(store, allMigrations);
-  const services = buildServices(store, { log: silent, now: options.now, live: { flushMs: 100, fleetRefreshMs: 500, presenceCache: options.presenceCache }, snapshotPollMs: 200, billingOps: options.billingOps });
+  const services = buildServices(store, { log: silent, now: options.now, live: { flushMs: 100, fleetRefreshMs: 500, presenceCache: options.presenceCache }, snapshotPollMs: 200, billingOps: options.billingOps, metrics: options.metrics });
   await services.start();
   const live = services.live;
   let gateway: Gateway | null = null;
@@ -66,7 +70,7 @@ export async function startTestApi(store: Store, options: { gateway?: boolean; n
     await registry.start();
   }
   const api = await startApi(
-    { ...services, registry, logger: silent, migrations: allMigrations.map((m) => m.id) },
+    { ...services, registry, logger: silent, migrations: allMigrations.map((m) => m.id), metricsRegistries: options.metrics === undefined ? [] : [options.metrics] },
     { host: '127.0.0.1', port: 0 },
   );
   const key = async (scope: 'read' | 'write' | 'admin') => (await api.services.keys.create(`test-${scope}`, [scope])).key;
