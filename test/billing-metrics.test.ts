@@ -10,20 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
+import { sample } from './support/prometheus.ts';
 import { startTestApi, type TestApi } from './api-support.ts';
-
-/** The value of one sample in Prometheus text, or undefined when absent. */
-export function sample(text: string, name: string, labels: { [k: string]: string } = {}): number | undefined {
-  const want = Object.entries(labels)
-    .map(([k, v]) => `${k}="${v}"`)
-    .join(',');
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (m !== null && m[1] === name && (m[2] ?? '') === want) return Number(m[3]);
-  }
-  return undefined;
-}
 
 for (const backend of backends) {
   describe(`billing metrics on ${backend.name}`, () => {
