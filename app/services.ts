@@ -8,13 +8,16 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AuditLog } from '../api/services/audit.ts';
-import { BillingService } from '../api/services/billing.ts';
+import { BillingService, SnapshotBillingAccounts } from '../api/services/billing.ts';
 import { FleetHealth } from '../api/services/fleet.ts';
 import { SnapshotSource } from '../api/services/snapshot.ts';
 import { BillingEvents } from '../billing/events.ts';
 import { suspensionEvaluateJob } from '../billing/jobs.ts';
 import { BillingMetrics } from '../billing/metrics.ts';
 import type { BillingOps, BillingOpsOptions } from '../billing/ops.ts';
+import { PaymentLedger } from '../billing/payments.ts';
+import { SuspensionService } from '../billing/suspension.ts';
+import { RatingConfigStore } from '../rating/config-store.ts';
 import type { ImplausibleTimePolicy } from '../rating/plausibility.ts';
 import { RatingService } from '../rating/service.ts';
 import type { Store } from '../store/types.ts';
@@ -65,7 +68,11 @@ export function buildServices(store: Store, o: ServicesOptions): Services {
   const fleetHealth = new FleetHealth(live.fleet, now);
   const audit = new AuditLog(store, now);
   const events = new BillingEvents(store, now);
-  const billing = new BillingService(store, snapshots, rating.statements, events, audit, now);
+  // Billing's domain services read accounts from the snapshot; a suspension refreshes it at once.
+  const accounts = new SnapshotBillingAccounts(snapshots, rating.statements);
+  const ledger = new PaymentLedger(store, accounts);
+  const suspension = new SuspensionService({ store, accounts, ledger, events, ratingConfig: new RatingConfigStore(store), onRatingChange: () => snapshots.invalidate() });
+  const billing = new BillingService({ accounts, ledger, suspension }, snapshots, events, audit, now);
   let metrics: BillingMetrics | null = null;
   const ops = createBillingOps(
     { store, events, rating, snapshots, fleetHealth, log, now },
