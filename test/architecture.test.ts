@@ -216,6 +216,12 @@ describe('architecture: may-import rules (docs/architecture.md)', () => {
     }
   });
 
+  it('docs/architecture.md lists the same folders as the table checked here', () => {
+    const doc = readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8');
+    const rows = [...doc.matchAll(/^\| `([a-z]+)\/` \|/gm)].map((m) => m[1]);
+    expect(rows.sort()).toEqual(Object.keys(MAY_IMPORT).sort());
+  });
+
   it('every top-level folder imports only what the table allows', () => {
     const bad = violations();
     if (bad.length > 0) console.error(`may-import violations (docs/architecture.md):\n  ${bad.join('\n  ')}`);
