@@ -16,6 +16,7 @@ import { suspensionEvaluateJob } from '../billing/jobs.ts';
 import { BillingMetrics } from '../billing/metrics.ts';
 import type { BillingOps, BillingOpsOptions } from '../billing/ops.ts';
 import { PaymentLedger } from '../billing/payments.ts';
+import type { JobRun } from '../billing/scheduler.ts';
 import { SuspensionService } from '../billing/suspension.ts';
 import { RatingConfigStore } from '../rating/config-store.ts';
 import type { ImplausibleTimePolicy } from '../rating/plausibility.ts';
@@ -73,26 +74,23 @@ export function buildServices(store: Store, o: ServicesOptions): Services {
   const ledger = new PaymentLedger(store, accounts);
   const suspension = new SuspensionService({ store, accounts, ledger, events, ratingConfig: new RatingConfigStore(store), onRatingChange: () => snapshots.invalidate() });
   const billing = new BillingService({ accounts, ledger, suspension }, snapshots, events, audit, now);
-  let metrics: BillingMetrics | null = null;
-  const ops = createBillingOps(
-    { store, events, rating, snapshots, fleetHealth, log, now },
-    { ...o.billingOps, onJobRun: (run) => { o.billingOps?.onJobRun?.(run); metrics?.jobRun(run); } },
-  );
+  // Billing metrics on the process registry (read at scrape time); the scheduler reports each run.
+  const metrics =
+    o.metrics === undefined
+      ? null
+      : new BillingMetrics(o.metrics, { outboxes: () => ops.outboxes(), accountStates: async () => suspension.states((await snapshots.get()).accountIds()), now, log });
+  const onJobRun = (run: JobRun) => {
+    o.billingOps?.onJobRun?.(run);
+    metrics?.jobRun(run);
+  };
+  const ops = createBillingOps({ store, events, rating, snapshots, fleetHealth, log, now }, { ...o.billingOps, onJobRun });
   ops.registerJob(
     suspensionEvaluateJob(async (t) => {
-      const r = await billing.suspension.evaluateAll(t);
+      const r = await suspension.evaluateAll(t);
       return { accounts: r.accounts, decisions: r.decisions.length, failed: r.failed };
     }),
   );
-  if (o.metrics !== undefined) {
-    metrics = new BillingMetrics(o.metrics, {
-      outboxes: () => ops.outboxes(),
-      accountStates: async () => billing.suspension.states((await snapshots.get()).accountIds()),
-      now,
-      log,
-    });
-    metrics.jobs(ops.scheduler.names());
-  }
+  metrics?.jobs(ops.scheduler.names());
   return {
     store,
     log,
