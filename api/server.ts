@@ -1,4 +1,4 @@
-/** Starts the REST API on its own port, next to the gateway in `fleetmeter serve`. */
+/** Starts the REST API on its own port, on the services app/ built (`fleetmeter serve`). */
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './app.ts';
 import { type ApiDeps, ApiServices } from './services/index.ts';
@@ -10,7 +10,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Builds the services and the app; `listen: null` for an app used through `inject` only. */
+/** Builds the API's services and the app; `listen: null` for an app used through `inject` only. Closing leaves the shared services to app/. */
 export async function startApi(deps: ApiDeps & AppOptions, listen: { host: string; port: number } | null): Promise<ApiServer> {
   const services = new ApiServices(deps);
   await services.start();
@@ -28,7 +28,6 @@ export async function startApi(deps: ApiDeps & AppOptions, listen: { host: strin
     services,
     port: typeof addr === 'object' && addr !== null ? addr.port : 0,
     async close() {
-      await services.ops.stop();
       await app.close();
       services.stop();
     },

@@ -26,7 +26,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import pino from 'pino';
-import { createLive } from '../api/live.ts';
+import { buildServices } from '../app/services.ts';
 import { startApi } from '../api/server.ts';
 import { allMigrations, splitArgs } from '../cli/runtime.ts';
 import { startGateway } from '../ingest/gateway.ts';
@@ -156,8 +156,9 @@ for (let i = 0; i < ids.length; i += 50_000) {
 say(`data: ${presenceRowsWritten} device-days of presence, ${ids.length} records (${((t() - t0) / 1000).toFixed(1)} s)`);
 
 // 3. The process as `fleetmeter serve` runs it.
-const live = createLive(store, { log, ...(flags['presence-refresh-ms'] !== undefined ? { presenceCache: { refreshAfterMs: num('presence-refresh-ms', 60_000) } } : {}) });
-await live.start();
+const services = buildServices(store, { log, live: { ...(flags['presence-refresh-ms'] !== undefined ? { presenceCache: { refreshAfterMs: num('presence-refresh-ms', 60_000) } } : {}) } });
+await services.start();
+const live = services.live;
 const gateway = await startGateway(
   store,
   {
@@ -186,7 +187,7 @@ const gateway = await startGateway(
   live.sink,
 );
 const api = await startApi(
-  { store, live, registry: gateway.context.registry, logger: log, log, migrations: allMigrations.map((m) => m.id), metricsRegistries: [gateway.metrics.registry] },
+  { ...services, registry: gateway.context.registry, logger: log, migrations: allMigrations.map((m) => m.id), metricsRegistries: [gateway.metrics.registry] },
   { host: '127.0.0.1', port: 0 },
 );
 const key = (await api.services.keys.create('bench', ['read'])).key;
@@ -381,7 +382,7 @@ try {
 }
 await api.close();
 await gateway.close();
-await live.stop();
+await services.stop();
 await store.close();
 rmSync(dir, { recursive: true, force: true });
 

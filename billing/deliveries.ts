@@ -230,6 +230,16 @@ export class DeliveryStore {
     return rows.map(toDelivery);
   }
 
+  /** How many deliveries of these consumers are pending (due or waiting for a retry), and the oldest's event time. */
+  async pendingOf(consumers: readonly string[]): Promise<{ count: number; oldest: number | null }> {
+    if (consumers.length === 0) return { count: 0, oldest: null };
+    const rows = await this.store.query<{ n: string; oldest: string }>(
+      `SELECT count() AS n, toString(min(event_ts)) AS oldest FROM ${DELIVERIES_TABLE} FINAL WHERE consumer IN ${sqlStringList(consumers)} AND status = 'pending'`,
+    );
+    const count = Number(rows[0]?.n ?? 0);
+    return { count, oldest: count === 0 ? null : Number(rows[0].oldest) };
+  }
+
   /** Pending deliveries due by `now`, oldest event first. */
   async due(consumer: string, now: number, limit: number): Promise<Delivery[]> {
     const rows = await this.store.query<DeliveryRow>(
@@ -352,6 +362,29 @@ export class Dispatcher {
       await this.deliveries.setCursor(c.id, cursor);
       if (events.length < this.batch) return queued;
     }
+  }
+
+  /**
+   * What the consumers have yet to get (the outbox's depth): their pending deliveries plus the
+   * events of their types not yet queued (past their cursors, settled or not), and the event time
+   * of the oldest of them (null: nothing pending).
+   */
+  async backlog(consumers: readonly Consumer[]): Promise<{ pending: number; oldestAt: number | null }> {
+    if (consumers.length === 0) return { pending: 0, oldestAt: null };
+    let pending = 0;
+    let oldestAt: number | null = null;
+    const add = (count: number, oldest: number | null) => {
+      pending += count;
+      if (count > 0 && oldest !== null && (oldestAt === null || oldest < oldestAt)) oldestAt = oldest;
+    };
+    const queued = await this.deliveries.pendingOf(consumers.map((c) => c.id));
+    add(queued.count, queued.oldest);
+    for (const c of consumers) {
+      const cursor = (await this.deliveries.cursor(c.id)) ?? { ts: c.startAt - 1, id: '\uffff' };
+      const r = await this.events.countAfter(cursor, { types: c.types });
+      add(r.count, r.oldest);
+    }
+    return { pending, oldestAt };
   }
 
   /** One try of one delivery: the outcome recorded in the state row and the attempt log. */

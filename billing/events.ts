@@ -171,13 +171,24 @@ export class BillingEvents {
     cursor: { ts: number; id: string } | null,
     opts: { limit: number; accountId?: string; types?: readonly string[]; settleMs?: number },
   ): Promise<BillingEvent[]> {
+    const rows = await this.store.query<Row>(
+      `SELECT event_id, ts, type, account_id, subject, data FROM ${EVENTS_TABLE} FINAL WHERE ${this.afterWhere(cursor, opts)} ORDER BY ts, event_id LIMIT ${sqlNumber(opts.limit)}`,
+    );
+    return rows.map((r) => toEvent(r));
+  }
+
+  /** How many events `after` would return without a limit, and the time of the first (null: none). */
+  async countAfter(cursor: { ts: number; id: string } | null, opts: { types?: readonly string[]; settleMs?: number } = {}): Promise<{ count: number; oldest: number | null }> {
+    const rows = await this.store.query<{ n: string; oldest: string }>(`SELECT count() AS n, toString(min(ts)) AS oldest FROM ${EVENTS_TABLE} FINAL WHERE ${this.afterWhere(cursor, opts)}`);
+    const count = Number(rows[0]?.n ?? 0);
+    return { count, oldest: count === 0 ? null : Number(rows[0].oldest) };
+  }
+
+  private afterWhere(cursor: { ts: number; id: string } | null, opts: { accountId?: string; types?: readonly string[]; settleMs?: number }): string {
     const where: string[] = [`ts <= ${sqlNumber(this.now() - (opts.settleMs ?? 0))}`];
     if (cursor !== null) where.push(`(ts > ${sqlNumber(cursor.ts)} OR (ts = ${sqlNumber(cursor.ts)} AND event_id > ${sqlString(cursor.id)}))`);
     if (opts.accountId !== undefined) where.push(`account_id = ${sqlString(opts.accountId)}`);
     if (opts.types !== undefined && opts.types.length > 0) where.push(`type IN ${sqlStringList(opts.types)}`);
-    const rows = await this.store.query<Row>(
-      `SELECT event_id, ts, type, account_id, subject, data FROM ${EVENTS_TABLE} FINAL WHERE ${where.join(' AND ')} ORDER BY ts, event_id LIMIT ${sqlNumber(opts.limit)}`,
-    );
-    return rows.map((r) => toEvent(r));
+    return where.join(' AND ');
   }
 }

@@ -13,7 +13,7 @@ import type { BillingEvents } from './events.ts';
 import { type SilentDevice, deviceDiscoveredJob, deviceSilentJob, dispatchJob, periodCloseJob } from './jobs.ts';
 import { type Mailer, type MailSources, mailConsumer, smtpEnabled, smtpMailer, type SmtpSettings } from './mail.ts';
 import type { CloseAccount } from './period-close.ts';
-import { type JobDefinition, Scheduler, schedulerMigrations } from './scheduler.ts';
+import { type JobDefinition, type JobRun, Scheduler, schedulerMigrations } from './scheduler.ts';
 import { WebhookStore, webhookConsumer, webhookMigrations } from './webhooks.ts';
 
 export const opsMigrations: readonly Migration[] = [...schedulerMigrations, ...deliveryMigrations, ...webhookMigrations];
@@ -38,6 +38,15 @@ export interface BillingOpsOptions {
   readonly owner?: string;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** Every job run this instance finished (billing/metrics.ts counts them). */
+  readonly onJobRun?: (run: JobRun) => void;
+}
+
+/** An outbox's depth: events its consumers have yet to get, and the event time of the oldest. */
+export interface OutboxBacklog {
+  readonly outbox: 'webhook' | 'email';
+  readonly pending: number;
+  readonly oldestAt: number | null;
 }
 
 /** What the jobs read from the rest of the process (the API services wire these). */
@@ -68,6 +77,7 @@ export class BillingOps {
   readonly settleMs: number;
   private readonly webhookTimeoutMs: number;
   private readonly now: () => number;
+  private readonly mailOutbox: Consumer | null = null;
 
   constructor(deps: BillingOpsDeps, o: BillingOpsOptions = {}) {
     this.now = deps.now;
@@ -77,7 +87,7 @@ export class BillingOps {
     this.deliveries = new DeliveryStore(deps.store, deps.now);
     this.dispatcher = new Dispatcher(this.deliveries, deps.events, { retry: o.retry ?? DEFAULT_RETRY, settleMs: this.settleMs, now: deps.now, random: o.random });
     this.changes = new ChangeFeed(deps.store, deps.events, this.settleMs, deps.now);
-    this.scheduler = new Scheduler(deps.store, { owner: o.owner, now: deps.now, sleep: o.sleep, settleMs: o.leaseSettleMs, leaseMs: o.leaseMs, log: deps.log });
+    this.scheduler = new Scheduler(deps.store, { owner: o.owner, now: deps.now, sleep: o.sleep, settleMs: o.leaseSettleMs, leaseMs: o.leaseMs, log: deps.log, onRun: o.onJobRun });
     this.mailer = o.mailer ?? (o.smtp && smtpEnabled(o.smtp) ? smtpMailer(o.smtp) : null);
 
     const s = deps.sources;
@@ -87,9 +97,19 @@ export class BillingOps {
     this.scheduler.register(deviceDiscoveredJob({ store: deps.store, events: deps.events, isRegistered: (id) => s.isRegistered(id) }));
     this.scheduler.register(dispatchJob('webhook-dispatch', this.dispatcher, () => this.webhookConsumers(), o.webhookDispatchMs ?? 1000));
     if (this.mailer !== null) {
-      const consumer = mailConsumer(this.mailer, s, deps.now());
+      const consumer = (this.mailOutbox = mailConsumer(this.mailer, s, deps.now()));
       this.scheduler.register(dispatchJob('mail-dispatch', this.dispatcher, async () => [consumer], o.mailDispatchMs ?? 5000));
     }
+  }
+
+  /** The depth of each outbox: webhooks (every active subscription) and e-mail (none pending when e-mail is off). */
+  async outboxes(): Promise<OutboxBacklog[]> {
+    const webhook = await this.dispatcher.backlog(await this.webhookConsumers());
+    const email = this.mailOutbox === null ? { pending: 0, oldestAt: null } : await this.dispatcher.backlog([this.mailOutbox]);
+    return [
+      { outbox: 'webhook', ...webhook },
+      { outbox: 'email', ...email },
+    ];
   }
 
   /** Active subscriptions as delivery consumers. */

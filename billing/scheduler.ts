@@ -128,6 +128,8 @@ export interface SchedulerOptions {
   /** Default lease time to live. Default 60 s. */
   readonly leaseMs?: number;
   readonly log?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Called with every run this instance finished, recorded or not (metrics). */
+  readonly onRun?: (run: JobRun) => void;
 }
 
 interface ClaimRow {
@@ -320,6 +322,7 @@ export class Scheduler {
   private readonly now: () => number;
   private readonly leaseMs: number;
   private readonly log: SchedulerOptions['log'];
+  private readonly onRun: SchedulerOptions['onRun'];
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<unknown> | null = null;
   private stopping = false;
@@ -331,6 +334,7 @@ export class Scheduler {
     this.versions = new VersionClock(this.now);
     this.leaseMs = options.leaseMs ?? 60_000;
     this.log = options.log;
+    this.onRun = options.onRun;
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     this.leases = new Leases(store, this.owner, this.now, sleep, options.settleMs ?? 250);
     this.runs = new JobRuns(store);
@@ -448,6 +452,7 @@ export class Scheduler {
         await this.runs.write(run, this.versions.next()).catch(() => undefined);
       }
       l.checkAfter = run.finishedAt! + job.intervalMs;
+      this.onRun?.(run);
       return run;
     })();
     l.running = running;

@@ -13,8 +13,8 @@
  * - `billing_suspension_overrides`: manual overrides; newest `version` per account wins; a
  *   cleared override is a row with `cleared = 1`.
  *
- * The account's access state for ingest (`account_access`) is ingest's table
- * (ingest/account-access.ts); suspension intervals for billing are rating's `rating_suspensions`.
+ * The account's access state for ingest (`account_access`) is a shared table defined with storage
+ * (store/account-access.ts); suspension intervals for billing are rating's `rating_suspensions`.
  */
 import type { Migration } from '../store/types.ts';
 

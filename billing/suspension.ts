@@ -25,9 +25,9 @@
 import { createHash } from 'node:crypto';
 import { localDateOf } from '../rating/calendar.ts';
 import type { RatingConfigStore } from '../rating/config-store.ts';
+import { readAccess, writeAccess } from '../store/account-access.ts';
 import { sqlString } from '../store/sql.ts';
 import type { Store } from '../store/types.ts';
-import { readAccess, writeAccess } from '../ingest/account-access.ts';
 import type { BillingAccount, BillingAccounts } from './accounts.ts';
 import type { Balance } from './allocation.ts';
 import { billingError } from './errors.ts';
@@ -127,6 +127,19 @@ export class SuspensionService {
       if (out.length > 0 && out[out.length - 1].seq === seq) continue;
       out.push({ id: r.decision_id, accountId, seq, kind: r.kind as DecisionKind, source: r.source as DecisionSource, at: Number(r.at_ms), on: r.on_day, reason: r.reason, facts: JSON.parse(r.facts) as { [key: string]: unknown } });
     }
+    return out;
+  }
+
+  /**
+   * Every account's state, from the last decision of its log (the earliest row of its highest
+   * `seq`, as `decisions` reads it), in one query; accounts never decided on are active.
+   */
+  async states(accountIds: readonly string[]): Promise<Map<string, SuspensionState>> {
+    const out = new Map<string, SuspensionState>(accountIds.map((id) => [id, 'active']));
+    const rows = await this.deps.store.query<{ account_id: string; kind: string }>(
+      `SELECT account_id, kind FROM ${DECISIONS_TABLE} ORDER BY account_id, seq DESC, ts, decision_id LIMIT 1 BY account_id`,
+    );
+    for (const r of rows) if (out.has(r.account_id)) out.set(r.account_id, stateAfter(r.kind as DecisionKind));
     return out;
   }
 

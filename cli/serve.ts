@@ -1,10 +1,8 @@
-/** `fleetmeter serve`: the gateway and the REST API, until SIGTERM/SIGINT, then a graceful shutdown. */
-import { createLive } from '../api/live.ts';
-import { startApi } from '../api/server.ts';
-import { startGateway } from '../ingest/gateway.ts';
+/** `fleetmeter serve`: the gateway, the scheduled jobs and the REST API (app/serve.ts), until SIGTERM/SIGINT, then a graceful shutdown. */
+import { type AppOptions, startApp } from '../app/serve.ts';
 import type { BillingOpsOptions } from '../billing/ops.ts';
 import { type Config, configHelp } from './config.ts';
-import { allMigrations, createLogger, loadConfig, openAndMigrate, splitArgs } from './runtime.ts';
+import { createLogger, loadConfig, splitArgs } from './runtime.ts';
 
 export async function run(args: string[]): Promise<number> {
   const { flags } = splitArgs(args);
@@ -14,35 +12,8 @@ export async function run(args: string[]): Promise<number> {
   }
   const config = loadConfig(flags);
   const log = createLogger(config);
-  const store = await openAndMigrate(config, log);
-  log.info({ backend: store.backend, database: store.database }, 'storage ready');
-  // The rating engine and the fleet tracker see every committed batch (live usage, fleet health).
-  const live = createLive(store, { log });
-  await live.start();
-  const gateway = await startGateway(store, config, log, live.sink, live.derive);
-  // The API shares the gateway's device registry: a device registered through it is accepted at once.
-  let api: Awaited<ReturnType<typeof startApi>> | null = null;
-  if (config.apiPort !== null) {
-    try {
-      api = await startApi(
-        { store, live, registry: gateway.context.registry, logger: log, log, migrations: allMigrations.map((m) => m.id), metricsRegistries: [gateway.metrics.registry], prewarmUsage: true, billingOps: billingOpsOptions(config) },
-        { host: config.apiHost, port: config.apiPort },
-      );
-    } catch (err) {
-      // E.g. the API port is taken: stop what started, cleanly, then report.
-      await gateway.close();
-      await live.stop();
-      await store.close();
-      throw err;
-    }
-  }
-  // Scheduled jobs (period close, webhook and e-mail dispatch, device checks) run with the API's
-  // services; every instance may run them: leases in ClickHouse let one run each job at a time.
-  if (api !== null && config.jobs !== null) {
-    api.services.ops.start(config.jobTickMs);
-    log.info({ jobs: api.services.ops.scheduler.names(), owner: api.services.ops.scheduler.owner, mail: api.services.ops.mailer !== null }, 'scheduler started');
-  }
-  log.info({ ports: { ...gateway.ports, ...(api ? { api: api.port } : {}) } }, 'fleetmeter serving');
+  const app = await startApp(appOptions(config), log);
+  log.info({ ports: app.ports }, 'fleetmeter serving');
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -60,15 +31,9 @@ export async function run(args: string[]): Promise<number> {
   // not acked and resend), and whatever else still waits on a hung storage then is abandoned, so
   // a stop never hangs with the storage down. Nothing acked can be lost by leaving early: an ack
   // is only ever sent after its commit.
-  const shutdown = (async () => {
-    await api?.close();
-    await gateway.close();
-    await live.stop();
-    await store.close();
-  })();
   const limit = config.shutdownTimeoutMs + 1_500;
   let timer: NodeJS.Timeout | undefined;
-  const inTime = await Promise.race([shutdown.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), limit)))]);
+  const inTime = await Promise.race([app.close().then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), limit)))]);
   clearTimeout(timer);
   if (!inTime) {
     log.warn({ waitedMs: limit }, 'shutdown: storage did not answer in time; exiting with the remaining work abandoned (nothing acked is lost)');
@@ -76,6 +41,17 @@ export async function run(args: string[]): Promise<number> {
   }
   log.info('stopped');
   return 0;
+}
+
+/** What the composition root is built from, out of the validated config. */
+export function appOptions(c: Config): AppOptions {
+  return {
+    storage: c,
+    gateway: c,
+    api: c.apiPort === null ? null : { host: c.apiHost, port: c.apiPort },
+    jobs: c.jobs === null ? null : { tickMs: c.jobTickMs },
+    billingOps: billingOpsOptions(c),
+  };
 }
 
 /** Billing operations settings from the config (see docs/billing.md). */

@@ -1,8 +1,9 @@
 /**
  * Account access for the ingest path: which accounts' devices are refused at login because the
  * account is suspended for non-payment in `reject` mode (docs/billing.md). Billing writes the
- * state (`account_access`, newest version per account wins); every gateway instance reads it on
- * the device registry's refresh tick, so a change is seen within ~1 s everywhere.
+ * state (`account_access`, defined in store/account-access.ts; newest version per account wins);
+ * every gateway instance reads it on the device registry's refresh tick, so a change is seen
+ * within ~1 s everywhere.
  *
  * A device is refused when the account it is on *now* is refused. The device's account comes from
  * rating's effective-dated assignments (`rating_device_accounts`); they are loaded only for the
@@ -11,48 +12,9 @@
  */
 import { type DeviceAssignment, timeline } from '../rating/assignments.ts';
 import { localMidnight } from '../rating/calendar.ts';
-import { sqlNumber, sqlString, sqlStringList } from '../store/sql.ts';
-import type { Migration, Store } from '../store/types.ts';
-
-export const ACCESS_TABLE = 'account_access';
-
-export const accessMigrations: readonly Migration[] = [
-  {
-    id: '0503_account_access',
-    statements: [
-      `CREATE TABLE IF NOT EXISTS ${ACCESS_TABLE} (
-        account_id String,
-        suspended UInt8,
-        mode String,
-        reason String,
-        version Int64
-      ) ENGINE = ReplacingMergeTree(version) ORDER BY account_id`,
-    ],
-  },
-];
-
-export interface AccessState {
-  readonly accountId: string;
-  readonly suspended: boolean;
-  readonly mode: 'store' | 'reject';
-  /** The decision behind it, for the log line of a refused login. */
-  readonly reason: string;
-}
-
-/** Writes an account's access state (billing calls it on every decision and mode change). */
-export async function writeAccess(store: Store, s: AccessState, version: number): Promise<void> {
-  await store.insert(ACCESS_TABLE, [{ account_id: s.accountId, suspended: s.suspended ? 1 : 0, mode: s.mode, reason: s.reason, version }]);
-}
-
-/** The stored state of one account (null when none was ever written). */
-export async function readAccess(store: Store, accountId: string): Promise<(AccessState & { version: number }) | null> {
-  const rows = await store.query<{ suspended: number; mode: string; reason: string; v: string }>(
-    `SELECT suspended, mode, reason, toString(version) AS v FROM ${ACCESS_TABLE} WHERE account_id = ${sqlString(accountId)} ORDER BY version DESC LIMIT 1`,
-  );
-  if (rows.length === 0) return null;
-  const r = rows[0];
-  return { accountId, suspended: Number(r.suspended) === 1, mode: r.mode === 'reject' ? 'reject' : 'store', reason: r.reason, version: Number(r.v) };
-}
+import { ACCESS_TABLE } from '../store/account-access.ts';
+import { sqlNumber, sqlStringList } from '../store/sql.ts';
+import type { Store } from '../store/types.ts';
 
 /** What the device registry asks on every login. */
 export interface LoginGate {

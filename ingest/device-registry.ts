@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ProtocolName, Transport } from '../protocols/record.ts';
+import { DEVICE_STATUSES, type DeviceStatus } from '../store/devices.ts';
 import { sqlNumber } from '../store/sql.ts';
 import type { Migration, Store } from '../store/types.ts';
 import type { LoginGate } from './account-access.ts';
@@ -16,8 +17,7 @@ import type { LoginGate } from './account-access.ts';
 export const UNKNOWN_DEVICE_POLICIES = ['accept', 'reject'] as const;
 export type UnknownDevicePolicy = (typeof UNKNOWN_DEVICE_POLICIES)[number];
 
-export const DEVICE_STATUSES = ['active', 'blocked'] as const;
-export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
+export { DEVICE_STATUSES, type DeviceStatus };
 
 export type LoginDecision = 'accepted' | 'rejected' | 'bad-password';
 

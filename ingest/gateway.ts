@@ -56,10 +56,17 @@ export interface Gateway {
 
 /**
  * Store must be open and migrated (the caller owns it). `derive` (the rating engine's presence) is
- * committed with every batch; `sink` (the fleet tracker) sees every committed batch.
+ * committed with every batch; `sink` (the fleet tracker) sees every committed batch. `metrics`: the
+ * process's registry when the caller puts metrics of its own on it too (app/ adds billing's).
  */
-export async function startGateway(store: Store, options: GatewayOptions, log: Logger, sink: RecordSink | null = null, derive: BatchDeriver | null = null): Promise<Gateway> {
-  const metrics = createMetrics();
+export async function startGateway(
+  store: Store,
+  options: GatewayOptions,
+  log: Logger,
+  sink: RecordSink | null = null,
+  derive: BatchDeriver | null = null,
+  metrics: Metrics = createMetrics(),
+): Promise<Gateway> {
   const registry = new DeviceRegistry(store, {
     unknownDevicePolicy: options.unknownDevices,
     refreshMs: options.registryRefreshMs,

@@ -1,13 +1,15 @@
 /**
- * The REST API for tests: real ClickHouse (a `backends` store), the live state wired as
- * `fleetmeter serve` wires it, optionally a real gateway sharing store and engine, and one API key
+ * The REST API for tests: real ClickHouse (a `backends` store), the services built by app/ as
+ * `fleetmeter serve` builds them, optionally a real gateway sharing store and engine, and one API key
  * per scope. `call` goes through `app.inject`; `http` through the listening socket.
  */
 import pino from 'pino';
+import type { Registry } from 'prom-client';
 import { expect } from 'vitest';
 import { Value } from 'typebox/value';
 import type { TSchema } from 'typebox';
-import { type Live, type LiveOptions, createLive } from '../api/live.ts';
+import type { Live, LiveOptions } from '../app/live.ts';
+import { buildServices, type Services } from '../app/services.ts';
 import { type ApiServer, startApi } from '../api/server.ts';
 import type { BillingOpsOptions } from '../billing/ops.ts';
 import { allMigrations } from '../cli/runtime.ts';
@@ -20,6 +22,8 @@ import { startTestGateway } from './support/gateway.ts';
 
 export interface TestApi {
   readonly api: ApiServer;
+  /** The process's shared services as app/ builds them (the API got them handed in). */
+  readonly services: Services;
   readonly live: Live;
   readonly gateway: Gateway | null;
   readonly keys: { readonly read: string; readonly write: string; readonly admin: string };
@@ -48,10 +52,14 @@ export interface Reply {
 
 const silent = pino({ level: process.env.FLEETMETER_TEST_LOG ?? 'silent' });
 
-export async function startTestApi(store: Store, options: { gateway?: boolean; now?: () => number; presenceCache?: LiveOptions['presenceCache']; billingOps?: BillingOpsOptions } = {}): Promise<TestApi> {
+export async function startTestApi(
+  store: Store,
+  options: { gateway?: boolean; now?: () => number; presenceCache?: LiveOptions['presenceCache']; billingOps?: BillingOpsOptions; /** A registry for the billing metrics, served at the API's /metrics. */ metrics?: Registry } = {},
+): Promise<TestApi> {
   await migrate(store, allMigrations);
-  const live = createLive(store, { log: silent, fleetRefreshMs: 500, presenceCache: options.presenceCache });
-  await live.start();
+  const services = buildServices(store, { log: silent, now: options.now, live: { fleetRefreshMs: 500, presenceCache: options.presenceCache }, snapshotPollMs: 200, billingOps: options.billingOps, metrics: options.metrics });
+  await services.start();
+  const live = services.live;
   let gateway: Gateway | null = null;
   let registry: DeviceRegistry;
   if (options.gateway) {
@@ -62,7 +70,7 @@ export async function startTestApi(store: Store, options: { gateway?: boolean; n
     await registry.start();
   }
   const api = await startApi(
-    { store, live, registry, logger: silent, log: silent, migrations: allMigrations.map((m) => m.id), snapshotPollMs: 200, now: options.now, billingOps: options.billingOps },
+    { ...services, registry, logger: silent, migrations: allMigrations.map((m) => m.id), metricsRegistries: options.metrics === undefined ? [] : [options.metrics] },
     { host: '127.0.0.1', port: 0 },
   );
   const key = async (scope: 'read' | 'write' | 'admin') => (await api.services.keys.create(`test-${scope}`, [scope])).key;
@@ -83,6 +91,7 @@ export async function startTestApi(store: Store, options: { gateway?: boolean; n
   };
   const t: TestApi = {
     api,
+    services,
     live,
     gateway,
     keys,
@@ -105,7 +114,7 @@ export async function startTestApi(store: Store, options: { gateway?: boolean; n
       await api.close();
       await gateway?.close();
       if (!options.gateway) await registry.stop();
-      await live.stop();
+      await services.stop();
     },
   };
   return t;

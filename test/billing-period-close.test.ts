@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBillingOps } from '../api/services/billing-ops.ts';
+import { createBillingOps } from '../app/billing-ops.ts';
 import type { BillingOps, BillingOpsOptions } from '../billing/ops.ts';
 import { MAIL_CONSUMER } from '../billing/mail.ts';
 import { closeTarget, periodsToClose } from '../billing/period-close.ts';

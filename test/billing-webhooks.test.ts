@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBillingOps } from '../api/services/billing-ops.ts';
+import { createBillingOps } from '../app/billing-ops.ts';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, verifySignature } from '../billing/webhooks.ts';
 import type { BillingOps, BillingOpsOptions } from '../billing/ops.ts';
 import { Webhook } from '../api/schemas/webhooks.ts';

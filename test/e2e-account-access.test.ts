@@ -5,7 +5,7 @@
  * suspension lets devices in; a second gateway instance sharing the store sees the same state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeAccess } from '../ingest/account-access.ts';
+import { writeAccess } from '../store/account-access.ts';
 import type { Gateway } from '../ingest/gateway.ts';
 import { encodeAvlPacket, encodeImei } from '../protocols/teltonika/index.ts';
 import { RatingService } from '../rating/service.ts';

@@ -1,7 +1,7 @@
 /** Devices: the registry the gateway authorizes against, and their effective-dated accounts. */
 import { type Static, Type } from 'typebox';
 import { PROTOCOLS } from '../../protocols/record.ts';
-import { DEVICE_STATUSES } from '../../ingest/device-registry.ts';
+import { DEVICE_STATUSES } from '../../store/devices.ts';
 import { DateTime, DeviceId, Id, IsoDate, NullableDateTime, listQuery, page } from './common.ts';
 
 export { DEVICE_STATUSES, PROTOCOLS };

@@ -1,20 +1,18 @@
 /**
- * Payments, balances and suspension for the API: billing's domain services (billing/) wired to the
- * API's configuration snapshot, the audit log and billing events, with views shaped for the
- * response schemas. Every payment and reversal is followed by an evaluation of the account's
+ * Payments, balances and suspension for the API: billing's domain services (billing/, built by
+ * app/ on the configuration snapshot) with the audit log and billing events, and views shaped for
+ * the response schemas. Every payment and reversal is followed by an evaluation of the account's
  * suspension policy, so a payment that clears the overdue amount reactivates at once.
  */
 import type { BillingAccount, BillingAccounts } from '../../billing/accounts.ts';
 import type { Balance, StatementPaymentState } from '../../billing/allocation.ts';
 import { BillingError, type BillingErrorCode } from '../../billing/errors.ts';
 import type { BillingEvents } from '../../billing/events.ts';
-import { type Payment, PaymentLedger, type PaymentInput } from '../../billing/payments.ts';
-import { type DecisionRecord, type EvaluateAllResult, type Override, SuspensionService } from '../../billing/suspension.ts';
+import type { Payment, PaymentLedger, PaymentInput } from '../../billing/payments.ts';
+import type { DecisionRecord, EvaluateAllResult, Override, SuspensionService } from '../../billing/suspension.ts';
 import { type Period, periodDates } from '../../rating/calendar.ts';
-import { RatingConfigStore } from '../../rating/config-store.ts';
 import { addDays } from '../../rating/time.ts';
 import type { StatementStore } from '../../rating/statement-store.ts';
-import type { Store } from '../../store/types.ts';
 import { ApiError, type ApiErrorCode } from '../errors.ts';
 import type { Actor, AuditLog } from './audit.ts';
 import { type ListParams, type Page, paginate } from './list.ts';
@@ -89,22 +87,28 @@ export class SnapshotBillingAccounts implements BillingAccounts {
   }
 }
 
+/** Billing's domain services, built once by app/ (on `SnapshotBillingAccounts`) and shared with the scheduled jobs. */
+export interface BillingDomain {
+  readonly accounts: BillingAccounts;
+  readonly ledger: PaymentLedger;
+  readonly suspension: SuspensionService;
+}
+
 export class BillingService {
-  readonly accounts: SnapshotBillingAccounts;
+  readonly accounts: BillingAccounts;
   readonly ledger: PaymentLedger;
   readonly suspension: SuspensionService;
 
   constructor(
-    store: Store,
+    domain: BillingDomain,
     private readonly snapshots: SnapshotSource,
-    statements: StatementStore,
     private readonly events: BillingEvents,
     private readonly audit: AuditLog,
     private readonly now: () => number,
   ) {
-    this.accounts = new SnapshotBillingAccounts(snapshots, statements);
-    this.ledger = new PaymentLedger(store, this.accounts);
-    this.suspension = new SuspensionService({ store, accounts: this.accounts, ledger: this.ledger, events, ratingConfig: new RatingConfigStore(store), onRatingChange: () => snapshots.invalidate() });
+    this.accounts = domain.accounts;
+    this.ledger = domain.ledger;
+    this.suspension = domain.suspension;
   }
 
   async postPayment(accountId: string, input: PaymentInput, actor: Actor): Promise<{ payment: PaymentView; created: boolean }> {

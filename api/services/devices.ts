@@ -1,11 +1,11 @@
 /**
- * Devices: the gateway's registry (`DeviceRegistry`, the `devices` table the ingest path caches)
- * and rating's effective-dated device → account history. A registration or change is visible to
- * this process's ingest at once (the registry is refreshed after the write) and to other
- * instances within their registry refresh interval (~1 s).
+ * Devices: the gateway's registry (the `devices` table the ingest path caches, reached through
+ * `DeviceDirectory`) and rating's effective-dated device → account history. A registration or
+ * change is visible to this process's ingest at once (the registry is refreshed after the write)
+ * and to other instances within their registry refresh interval (~1 s).
  */
-import type { DeviceRegistry } from '../../ingest/device-registry.ts';
 import type { RatingService } from '../../rating/service.ts';
+import type { DeviceStatus } from '../../store/devices.ts';
 import { sqlString } from '../../store/sql.ts';
 import type { Store } from '../../store/types.ts';
 import { conflict, notFound, rated } from '../errors.ts';
@@ -15,6 +15,15 @@ import { assertOpen, decideDated } from './effective-dates.ts';
 import type { FleetTracker } from './fleet.ts';
 import { type ListParams, type Page, mapPage, paginate } from './list.ts';
 import type { RegistryDevice, Snapshot, SnapshotSource } from './snapshot.ts';
+
+/**
+ * What the API needs of the device registry: write a device, and reload so this process's
+ * gateway sees the write at once. app/ hands in the gateway's registry (ingest/device-registry.ts).
+ */
+export interface DeviceDirectory {
+  upsert(entry: { deviceId: string; protocol: string; password?: string | null; status?: DeviceStatus }): Promise<void>;
+  refresh(): Promise<void>;
+}
 
 export interface DeviceFilter {
   readonly status?: string;
@@ -38,7 +47,7 @@ export class DevicesService {
   constructor(
     private readonly store: Store,
     private readonly rating: RatingService,
-    private readonly registry: DeviceRegistry,
+    private readonly registry: DeviceDirectory,
     private readonly snapshots: SnapshotSource,
     private readonly tracker: FleetTracker,
     private readonly audit: AuditLog,

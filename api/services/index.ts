@@ -1,47 +1,62 @@
-/** The API's services, built once from the process's store, live state and device registry. */
+/**
+ * The API's services. The long-lived ones every part of the process shares — the rating service,
+ * the configuration snapshot, fleet health, billing events, billing (payments, suspension) and
+ * billing operations (webhooks, e-mail, the scheduler) — are built once by app/ and handed in:
+ * jobs run on them whether or not the API is on. The API builds only what its routes use.
+ */
 import type { Logger } from 'pino';
-import type { DeviceRegistry } from '../../ingest/device-registry.ts';
-import type { ImplausibleTimePolicy } from '../../rating/plausibility.ts';
-import { BillingEvents } from '../../billing/events.ts';
-import { suspensionEvaluateJob } from '../../billing/jobs.ts';
-import type { BillingOps, BillingOpsOptions } from '../../billing/ops.ts';
-import { RatingService } from '../../rating/service.ts';
+import type { BillingEvents } from '../../billing/events.ts';
+import type { BillingOps } from '../../billing/ops.ts';
+import type { PresenceEngine } from '../../rating/engine.ts';
+import type { CachedPresenceStorage } from '../../rating/presence-cache.ts';
+import type { RatingService } from '../../rating/service.ts';
 import type { Store } from '../../store/types.ts';
 import { ApiKeys } from '../api-keys.ts';
-import type { Live } from '../live.ts';
 import { AccountsService } from './accounts.ts';
-import { AuditLog } from './audit.ts';
-import { BillingService } from './billing.ts';
-import { createBillingOps } from './billing-ops.ts';
-import { DevicesService } from './devices.ts';
-import { FleetHealth } from './fleet.ts';
+import type { AuditLog } from './audit.ts';
+import type { BillingService } from './billing.ts';
+import { type DeviceDirectory, DevicesService } from './devices.ts';
+import type { FleetHealth, FleetTracker } from './fleet.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { ReconcileService } from './reconcile.ts';
 import { RecordsService } from './records.ts';
-import { SnapshotSource } from './snapshot.ts';
+import type { SnapshotSource } from './snapshot.ts';
 import { StatementsService } from './statements.ts';
 import { TariffsService } from './tariffs.ts';
 import { UsageService } from './usage.ts';
 
+/** The live state the API reads (app/live.ts feeds it from every committed batch). */
+export interface LiveViews {
+  readonly engine: PresenceEngine;
+  readonly presenceCache: CachedPresenceStorage;
+  readonly fleet: FleetTracker;
+}
+
+/** What app/ hands the API: the process's shared services, and the gateway's device registry. */
 export interface ApiDeps {
   readonly store: Store;
-  readonly live: Live;
-  /** The gateway's registry (so its cache sees API changes at once), or a registry of the API's own. */
-  readonly registry: DeviceRegistry;
   readonly log: Logger;
-  readonly policy?: ImplausibleTimePolicy;
-  readonly now?: () => number;
-  /** How often the configuration signature is polled (ms). Default 1000. */
-  readonly snapshotPollMs?: number;
+  readonly now: () => number;
+  readonly live: LiveViews;
+  readonly registry: DeviceDirectory;
+  readonly rating: RatingService;
+  /** The configuration snapshot (polled; app/ starts and stops it). */
+  readonly snapshots: SnapshotSource;
+  readonly fleetHealth: FleetHealth;
+  readonly audit: AuditLog;
+  /** Billing events (change feed, webhooks, e-mail): every billing-relevant fact, published once. */
+  readonly events: BillingEvents;
+  /** Payments, balances, statement payment states and automatic suspension (billing/, docs/billing.md). */
+  readonly billing: BillingService;
+  /** Webhook subscriptions and deliveries, the change feed, e-mail and the job scheduler. */
+  readonly ops: BillingOps;
   /** Compute every device's usage of this month in the background at start (warm cache). Default false. */
   readonly prewarmUsage?: boolean;
-  /** Webhooks, e-mail, scheduled jobs (billing/ops.ts); the scheduler runs only once started (`fleetmeter serve`). */
-  readonly billingOps?: BillingOpsOptions;
 }
 
 export class ApiServices {
   readonly store: Store;
-  readonly live: Live;
+  readonly live: LiveViews;
   readonly log: Logger;
   readonly rating: RatingService;
   readonly keys: ApiKeys;
@@ -56,27 +71,27 @@ export class ApiServices {
   readonly statements: StatementsService;
   readonly records: RecordsService;
   readonly reconcile: ReconcileService;
-  /** Billing events (change feed, webhooks, e-mail): every billing-relevant fact, published once. */
   readonly events: BillingEvents;
-  /** Payments, balances, statement payment states and automatic suspension (billing/, docs/billing.md). */
   readonly billing: BillingService;
-  /** Webhook subscriptions and deliveries, the change feed, e-mail and the job scheduler. */
   readonly ops: BillingOps;
   readonly now: () => number;
   private readonly prewarm: boolean;
 
   constructor(deps: ApiDeps) {
     this.prewarm = deps.prewarmUsage ?? false;
-    const now = (this.now = deps.now ?? Date.now);
+    const now = (this.now = deps.now);
     this.store = deps.store;
     this.live = deps.live;
     this.log = deps.log;
-    this.rating = new RatingService({ store: deps.store, presence: deps.live.engine, presenceStorage: deps.live.presenceCache, policy: deps.policy, now });
+    this.rating = deps.rating;
+    this.snapshots = deps.snapshots;
+    this.fleetHealth = deps.fleetHealth;
+    this.audit = deps.audit;
+    this.events = deps.events;
+    this.billing = deps.billing;
+    this.ops = deps.ops;
     this.keys = new ApiKeys(deps.store, now);
-    this.audit = new AuditLog(deps.store, now);
     this.idempotency = new IdempotencyStore(deps.store, now);
-    this.snapshots = new SnapshotSource(deps.store, this.rating, { pollMs: deps.snapshotPollMs, log: deps.log, now });
-    this.fleetHealth = new FleetHealth(deps.live.fleet, now);
     this.usage = new UsageService({
       snapshots: this.snapshots,
       presence: deps.live.engine,
@@ -89,8 +104,6 @@ export class ApiServices {
     this.accounts = new AccountsService(deps.store, this.rating, this.snapshots, this.audit, now);
     this.devices = new DevicesService(deps.store, this.rating, deps.registry, this.snapshots, deps.live.fleet, this.audit, now);
     this.tariffs = new TariffsService(this.rating, this.snapshots, this.audit);
-    this.events = new BillingEvents(deps.store, now);
-    this.billing = new BillingService(deps.store, this.snapshots, this.rating.statements, this.events, this.audit, now);
     // A change of billing settings (mode, terms, credit limit) is applied at once.
     this.accounts.onBillingChange = (id) => this.billing.suspension.evaluate(id, now()).then(() => undefined);
     // A close runs the suspension policy at once (a credit limit it breaches must not wait for the hourly job).
@@ -99,16 +112,11 @@ export class ApiServices {
     this.statements = new StatementsService(this.rating, this.snapshots, this.audit, now, this.events, evaluateAfterClose);
     this.records = new RecordsService(deps.store);
     this.reconcile = new ReconcileService(this.rating, this.snapshots, now, this.events);
-    this.ops = createBillingOps({ store: deps.store, events: this.events, rating: this.rating, snapshots: this.snapshots, fleetHealth: this.fleetHealth, suspension: this.billing.suspension, log: deps.log, now }, deps.billingOps);
-    this.ops.registerJob(suspensionEvaluateJob(async (t) => {
-      const r = await this.billing.suspension.evaluateAll(t);
-      return { accounts: r.accounts, decisions: r.decisions.length, failed: r.failed };
-    }));
   }
 
+  /** Starts the API's own pollers (API keys) and the usage warm-up; the shared services are app/'s to start. */
   async start(): Promise<void> {
     await this.keys.start(1000);
-    await this.snapshots.start();
     if (this.prewarm) {
       this.usage.prewarm().then(
         (r) => this.log.info(r, 'device usage cache warmed'),
@@ -119,6 +127,5 @@ export class ApiServices {
 
   stop(): void {
     this.keys.stop();
-    this.snapshots.stop();
   }
 }

@@ -1,14 +1,15 @@
 /**
- * Billing operations (billing/ops.ts) wired to the API's services: the accounts and devices they
- * read come from the configuration snapshot, silence from fleet health, statements from rating.
+ * Billing operations (billing/ops.ts) wired to the process's services: the accounts and devices
+ * they read come from the configuration snapshot, silence from fleet health, statements from
+ * rating. Built once by app/services.ts, whether or not the API is on.
  */
-import { BillingOps, type BillingOpsDeps, type BillingOpsOptions, type OpsSources } from '../../billing/ops.ts';
-import type { SuspensionService } from '../../billing/suspension.ts';
-import { statementCsv } from './csv.ts';
-import { DEFAULT_THRESHOLDS, type FleetHealth } from './fleet.ts';
-import type { SnapshotSource } from './snapshot.ts';
+import { BillingOps, type BillingOpsDeps, type BillingOpsOptions, type OpsSources } from '../billing/ops.ts';
+import { statementCsv } from '../api/services/csv.ts';
+import { DEFAULT_THRESHOLDS, type FleetHealth } from '../api/services/fleet.ts';
+import type { SnapshotSource } from '../api/services/snapshot.ts';
+import type { SuspensionService } from '../billing/suspension.ts';
 
-/** What the API process gives billing operations: their dependencies, with the API's snapshot and fleet health as the sources. */
+/** What the process gives billing operations: their dependencies, with the configuration snapshot and fleet health as the sources. */
 export interface OpsWiring extends Omit<BillingOpsDeps, 'sources'> {
   readonly snapshots: SnapshotSource;
   readonly fleetHealth: FleetHealth;

@@ -13,7 +13,7 @@ import { CachedPresenceStorage, type PresenceCacheOptions } from '../rating/pres
 import { ClickHousePresenceStorage } from '../rating/presence-store.ts';
 import { committedPresence } from '../rating/sink.ts';
 import type { Store } from '../store/types.ts';
-import { FleetTracker } from './services/fleet.ts';
+import { FleetTracker } from '../api/services/fleet.ts';
 
 export interface LiveOptions {
   readonly log: Pick<Logger, 'error' | 'warn'>;
