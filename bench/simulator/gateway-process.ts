@@ -29,6 +29,8 @@ export interface GatewayProcessOptions {
   /** Run the gateway on a store that keeps nothing (null-store-gateway.ts) instead of chDB. */
   readonly nullStore?: boolean;
   readonly log: (line: string) => void;
+  /** The fleetmeter checkout to run (its bin/fleetmeter.js); default the current directory. */
+  readonly cwd?: string;
 }
 
 /** A port free on 127.0.0.1 for both TCP and UDP at the time of asking. */
@@ -75,7 +77,7 @@ export async function startGatewayProcess(o: GatewayProcessOptions): Promise<Gat
   // The soft fd limit is raised (up to the hard limit) in a shell that then becomes the gateway
   // (exec: same pid).
   const script = `${raiseFdLimit(o.fdLimit)}; exec ${[process.execPath, ...nodeArgs, ...serveArgs].map(quote).join(' ')}`;
-  const child: ChildProcess = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
+  const child: ChildProcess = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'], cwd: o.cwd ?? process.cwd() });
   const forward = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) o.log(`[gateway] ${line.length > 400 ? line.slice(0, 400) + '…' : line}`);
   };
