@@ -2,7 +2,8 @@
  * TCP stream framer (teltonika.md §2 "TCP stream framing algorithm"): cuts the byte stream of one
  * connection into the IMEI handshake, 0xFF pings and whole packets (preamble … CRC).
  *
- * - Stateful: the first frame must be the IMEI handshake (§11: data before an IMEI → close).
+ * - Stateful: the first frame must be the IMEI handshake (§11: data before an IMEI → close); 0xFF
+ *   pings are swallowed at any frame start, before the handshake too (§2 framing algorithm).
  * - "Need more" is a normal state. Only the header (≤ 9 bytes) is copied while a frame's length is
  *   unknown; once known, a frame that lies inside one chunk is returned as a view of that chunk
  *   (zero copy: do not reuse a chunk's memory after pushing it), otherwise it is assembled in one
@@ -153,6 +154,10 @@ class TcpFramer implements Framer<TeltonikaTcpFrame> {
    * frame.
    */
   private classify(b: Uint8Array, off: number, avail: number): number {
+    if (avail < 1) return -1;
+    // §2 framing: "if the first byte is 0xFF, consume 1 byte (ping)" — before the handshake too
+    // (a device whose link idled before it logged in); an IMEI length never starts with 0xFF.
+    if (b[off] === 0xff) return 1;
     if (this.stage === STAGE_IMEI) {
       if (avail < 2) return -2;
       const len = (b[off] << 8) | b[off + 1];
@@ -166,8 +171,6 @@ class TcpFramer implements Framer<TeltonikaTcpFrame> {
       }
       return 2 + len;
     }
-    if (avail < 1) return -1;
-    if (b[off] === 0xff) return 1; // §2 step 6: network ping
     if (avail < 2) return -2;
     const first = (b[off] << 8) | b[off + 1];
     if (first !== 0) {
