@@ -57,6 +57,7 @@ const table = {
   maxFrameBytes: { env: 'FLEETMETER_MAX_FRAME_BYTES', flag: 'max-frame-bytes', default: '65536', schema: int(256, 16 * 1024 * 1024), help: 'largest frame/datagram accepted (bytes); larger is a protocol error' },
   maxConnections: { env: 'FLEETMETER_MAX_CONNECTIONS', flag: 'max-connections', default: '50000', schema: int(1, 1_000_000), help: 'concurrent TCP connections per listener' },
   connectionsPerAddress: { env: 'FLEETMETER_CONNECTIONS_PER_ADDRESS_PER_SECOND', flag: 'connections-per-address', default: '100', schema: int(0, 1_000_000), help: 'new TCP connections per second from one source address (0 = unlimited)' },
+  maxConnectionsPerAddress: { env: 'FLEETMETER_MAX_CONNECTIONS_PER_ADDRESS', flag: 'max-connections-per-address', default: '1000', schema: int(0, 1_000_000), help: 'open TCP (and MQTT) connections from one source address per listener (0 = unlimited); raise it when many trackers reach you through one carrier NAT address' },
   maxInFlightPerConnection: { env: 'FLEETMETER_MAX_IN_FLIGHT_PER_CONNECTION', flag: 'max-in-flight-per-connection', default: '4096', schema: int(1, 1_000_000), help: 'uncommitted frames per connection before its socket is paused' },
   batchRecords: { env: 'FLEETMETER_BATCH_RECORDS', flag: 'batch-records', default: '20000', schema: int(1, 1_000_000), help: 'cut an insert batch at this many records' },
   batchDelayMs: { env: 'FLEETMETER_BATCH_DELAY_MS', flag: 'batch-delay-ms', default: '50', schema: int(0, 60_000), help: 'cut an insert batch this long after its first record' },

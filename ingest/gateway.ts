@@ -35,6 +35,8 @@ export interface GatewayOptions extends MqttGatewayOptions {
   readonly maxFrameBytes: number;
   readonly maxConnections: number;
   readonly connectionsPerAddress: number;
+  /** Open connections from one source address per listener (0 or absent = unlimited). */
+  readonly maxConnectionsPerAddress?: number;
   readonly maxInFlightPerConnection: number;
   readonly batchRecords: number;
   readonly batchDelayMs: number;
@@ -86,6 +88,7 @@ export async function startGateway(store: Store, options: GatewayOptions, log: L
     maxConnections: options.maxConnections,
     idleTimeoutMs: options.idleTimeoutMs,
     connectionsPerAddressPerSecond: options.connectionsPerAddress,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 0,
     maxInFlightPerConnection: options.maxInFlightPerConnection,
   });
   const deps = { pipeline, metrics, log };
