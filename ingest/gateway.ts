@@ -14,6 +14,7 @@ import { CommandJournal } from './command-journal.ts';
 import { CommandRouter } from './commands.ts';
 import type { GatewayContext } from './context.ts';
 import { DeviceRegistry } from './device-registry.ts';
+import { DecodeErrorLog } from './error-log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { startMqtt, type MqttGatewayOptions, type MqttService } from './mqtt/index.ts';
 import { Pipeline, type RecordSink } from './pipeline.ts';
@@ -77,7 +78,10 @@ export async function startGateway(store: Store, options: GatewayOptions, log: L
     log.info({ device: o.deviceId, command: o.command, outcome: o.outcome, response: o.response, detail: o.detail || undefined }, `command ${o.outcome}`);
     void journal.record(o);
   });
-  const context: GatewayContext = { registry, pipeline, metrics, commands, limits: { maxFrameSize: options.maxFrameBytes }, log };
+  const decodeErrorLog = new DecodeErrorLog(log);
+  const errorLogFlush = setInterval(() => decodeErrorLog.flush(), 10_000);
+  errorLogFlush.unref();
+  const context: GatewayContext = { registry, pipeline, metrics, commands, limits: { maxFrameSize: options.maxFrameBytes }, log, decodeErrorLog };
 
   const tcp: TcpListener[] = [];
   const udp: UdpListener[] = [];
@@ -150,6 +154,7 @@ export async function startGateway(store: Store, options: GatewayOptions, log: L
     for (const l of udp) await l.close();
     await mqtt?.close();
     await registry.stop();
+    clearInterval(errorLogFlush);
     throw err;
   }
 
@@ -169,6 +174,8 @@ export async function startGateway(store: Store, options: GatewayOptions, log: L
       await Promise.all(stopped);
       await registry.stop();
       await admin?.close();
+      clearInterval(errorLogFlush);
+      decodeErrorLog.flush();
       log.info('gateway stopped');
     },
   };

@@ -5,7 +5,7 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { ProtocolError } from '../protocols/common/errors.ts';
-import { toHex } from '../protocols/common/hex.ts';
+import { hexSample } from './error-log.ts';
 import type { ProtocolName, TelemetryRecord } from '../protocols/record.ts';
 import type { GatewayContext } from './context.ts';
 
@@ -49,13 +49,13 @@ export async function startUdpListener(
     try {
       result = decode(msg, receivedAt);
     } catch (err) {
-      ctx.log.error({ err, protocol, frameHex: toHex(msg, 0, Math.min(msg.length, 2048)) }, 'UDP decoder threw');
+      ctx.log.error({ err, protocol, ...hexSample(msg, ctx.decodeErrorLog.options.hexBytes) }, 'UDP decoder threw');
       return;
     }
     ctx.metrics.frames.inc(labels);
     if (!result.ok) {
       ctx.metrics.decodeErrors.inc({ ...labels, code: result.error.code });
-      ctx.log.warn({ protocol, transport: 'udp', remote: `${rinfo.address}:${rinfo.port}`, code: result.error.code, frameHex: toHex(msg, 0, Math.min(msg.length, 2048)) }, result.error.message);
+      ctx.decodeErrorLog.report(ctx.log, { protocol, transport: 'udp', remote: `${rinfo.address}:${rinfo.port}` }, result.error.code, result.error.message, msg);
       send(result.reply, rinfo);
       return;
     }
