@@ -129,7 +129,7 @@ export async function startGateway(store: Store, options: GatewayOptions, log: L
         { host: options.host, port: options.wialonUdp },
         (bytes, at) => {
           const r = decodeWialonUdp(bytes, at);
-          return r.ok ? { ok: true, deviceId: r.deviceId, records: r.records, reply: r.reply } : r;
+          return r.ok ? { ok: true, deviceId: r.deviceId, records: r.records, reply: r.reply, ...(r.warnings ? { warnings: r.warnings } : {}) } : r;
         },
         () => null, // wialon-ips.md §3: UDP has no login, hence no #AL#0; a refused datagram is dropped unanswered
         context,

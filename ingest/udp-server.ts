@@ -10,7 +10,7 @@ import type { ProtocolName, TelemetryRecord } from '../protocols/record.ts';
 import type { GatewayContext } from './context.ts';
 
 export type DatagramResult =
-  | { ok: true; deviceId: string; records: readonly TelemetryRecord[]; reply: Uint8Array | null; password?: string | null }
+  | { ok: true; deviceId: string; records: readonly TelemetryRecord[]; reply: Uint8Array | null; password?: string | null; warnings?: readonly ProtocolError[] }
   | { ok: false; error: ProtocolError; reply: Uint8Array | null };
 
 export interface UdpListenerOptions {
@@ -58,6 +58,10 @@ export async function startUdpListener(
       ctx.decodeErrorLog.report(ctx.log, { protocol, transport: 'udp', remote: `${rinfo.address}:${rinfo.port}` }, result.error.code, result.error.message, msg);
       send(result.reply, rinfo);
       return;
+    }
+    for (const w of result.warnings ?? []) {
+      if (w.code === 'FM_ERR_BODY_REFUSED') ctx.metrics.decodeErrors.inc({ ...labels, code: w.code });
+      ctx.decodeErrorLog.report(ctx.log, { protocol, transport: 'udp', remote: `${rinfo.address}:${rinfo.port}`, device: result.deviceId }, w.code, w.message, msg);
     }
     const decision = ctx.registry.authorize(result.deviceId, protocol, 'udp', result.password ?? null, `${rinfo.address}:${rinfo.port}`);
     if (decision !== 'accepted') {

@@ -59,6 +59,14 @@ export function wialonTcpHandler(ctx: GatewayContext): HandlerFactory {
             conn.reply(null, true);
             return;
           }
+          if ('warnings' in result && result.warnings) {
+            // Refused black-box bodies are counted like decode errors (the answer #AB#n says only how
+            // many were accepted); other warnings (dropped params) are logged only. Both rate-limited.
+            for (const w of result.warnings) {
+              if (w.code === 'FM_ERR_BODY_REFUSED') ctx.metrics.decodeErrors.inc({ ...labels, code: w.code });
+              errors.report({ device: state.deviceId }, w.code, w.message, packet);
+            }
+          }
           const records = result.records;
           if (records.length === 0 || state.deviceId === null) {
             conn.reply(result.reply);
