@@ -44,7 +44,7 @@ export function wialonTcpHandler(ctx: GatewayContext): HandlerFactory {
             ctx.metrics.logins.inc({ protocol: 'wialon-ips', outcome: decision });
             if (decision !== 'accepted') {
               log.info({ device: deviceId, decision }, 'login refused');
-              conn.reply(loginReply(version, decision), true);
+              conn.reply(loginReply(version, decision === 'wrong-protocol' ? 'rejected' : decision), true);
               return;
             }
             state.deviceId = deviceId;
