@@ -59,7 +59,7 @@ async function phase(hostile: boolean): Promise<{ before: number; after: number;
   let gw: GatewayProcess | null = null;
   const sockets: Socket[] = [];
   try {
-    gw = await startGatewayProcess({ dataDir, fdLimit: 20_000, nullStore: flags['null-store'] !== undefined, extraArgs: ['--max-connections-per-address', '0'], log });
+    gw = await startGatewayProcess({ dataDir, fdLimit: 20_000, nullStore: flags['null-store'] !== undefined, log }); // all from loopback: gateway-process turns the per-address limits off
     const heap = async () => {
       const text = await (await fetch(`http://127.0.0.1:${gw!.ports.admin}/metrics`)).text();
       return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
