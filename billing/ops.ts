@@ -14,6 +14,7 @@ import { type SilentDevice, deviceDiscoveredJob, deviceSilentJob, dispatchJob, p
 import { type Mailer, type MailSources, mailConsumer, smtpEnabled, smtpMailer, type SmtpSettings } from './mail.ts';
 import type { CloseAccount } from './period-close.ts';
 import { type JobDefinition, type JobRun, Scheduler, schedulerMigrations } from './scheduler.ts';
+import { parseAllowList, type WebhookNetwork } from './webhook-targets.ts';
 import { WebhookStore, webhookConsumer, webhookMigrations } from './webhooks.ts';
 
 export const opsMigrations: readonly Migration[] = [...schedulerMigrations, ...deliveryMigrations, ...webhookMigrations];
@@ -24,6 +25,11 @@ export interface BillingOpsOptions {
   readonly mailer?: Mailer;
   readonly retry?: RetryPolicy;
   readonly webhookTimeoutMs?: number;
+  /**
+   * CIDRs (comma or space separated) a webhook receiver may be in although loopback, link-local,
+   * private and similar addresses are refused by default. Default none.
+   */
+  readonly webhookAllowNetworks?: string;
   /** How old an event must be before dispatch or the change feed takes it. Default 2000 ms. */
   readonly settleMs?: number;
   /** Day of the month (local) from which the previous month closes. Default 1. */
@@ -76,6 +82,7 @@ export class BillingOps {
   readonly mailer: Mailer | null;
   readonly settleMs: number;
   private readonly webhookTimeoutMs: number;
+  private readonly webhookAllowNetworks: readonly WebhookNetwork[];
   private readonly now: () => number;
   private readonly mailOutbox: Consumer | null = null;
 
@@ -83,6 +90,7 @@ export class BillingOps {
     this.now = deps.now;
     this.settleMs = o.settleMs ?? 2000;
     this.webhookTimeoutMs = o.webhookTimeoutMs ?? 10_000;
+    this.webhookAllowNetworks = parseAllowList(o.webhookAllowNetworks ?? '');
     this.webhooks = new WebhookStore(deps.store, deps.now);
     this.deliveries = new DeliveryStore(deps.store, deps.now);
     this.dispatcher = new Dispatcher(this.deliveries, deps.events, { retry: o.retry ?? DEFAULT_RETRY, settleMs: this.settleMs, now: deps.now, random: o.random });
@@ -114,7 +122,7 @@ export class BillingOps {
 
   /** Active subscriptions as delivery consumers. */
   async webhookConsumers(): Promise<Consumer[]> {
-    return (await this.webhooks.list()).filter((w) => w.active).map((w) => webhookConsumer(w, { timeoutMs: this.webhookTimeoutMs, now: this.now }));
+    return (await this.webhooks.list()).filter((w) => w.active).map((w) => webhookConsumer(w, { timeoutMs: this.webhookTimeoutMs, now: this.now, allowNetworks: this.webhookAllowNetworks }));
   }
 
   /** Adds a job (e.g. `suspensionEvaluateJob(evaluateAll)` from jobs.ts). */

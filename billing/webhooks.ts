@@ -10,12 +10,19 @@
  * - `Fleetmeter-Event-Id`: the event id, the same on every retry and replay (dedupe on it);
  * - `Fleetmeter-Event-Type`, `Fleetmeter-Delivery-Attempt`;
  * - `Fleetmeter-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
- * A 2xx answer within the timeout is success; anything else is retried (deliveries.ts).
+ * A 2xx answer within the timeout is success; anything else is retried (deliveries.ts). Redirects
+ * are not followed. Receivers on loopback, link-local, private and similar addresses are refused
+ * unless allow-listed (webhook-targets.ts, `--webhook-allow-networks`).
  *
  * The secret is stored as given (it must be, to sign) and never returned by the API.
  */
 import { VersionClock } from '../store/versions.ts';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { ipBytes, refusedTarget, type WebhookNetwork } from './webhook-targets.ts';
 import { sqlString } from '../store/sql.ts';
 import type { Migration, Store } from '../store/types.ts';
 import type { AttemptOutcome, Consumer } from './deliveries.ts';
@@ -89,36 +96,95 @@ export interface HttpDeliveryOptions {
   readonly timeoutMs: number;
   readonly now: () => number;
   readonly userAgent?: string;
+  /**
+   * Networks a receiver may be in although they are refused by default (loopback, link-local,
+   * private, …: webhook-targets.ts), for on-premise receivers. Default none.
+   */
+  readonly allowNetworks?: readonly WebhookNetwork[];
 }
 
-/** One POST of one event. Never throws: connection errors and timeouts are outcomes. */
+const REFUSED = 'FM_WEBHOOK_TARGET_REFUSED';
+
+/**
+ * One POST of one event. Never throws: connection errors, timeouts and refused targets are
+ * outcomes. The receiver's address is checked (webhook-targets.ts) on the address connected to:
+ * an IP literal before connecting, a name on every address DNS gives for it, inside the socket's
+ * own lookup — so what is checked is what is used. Redirects are not followed: a 3xx is a failed
+ * try like any non-2xx answer (so a redirect cannot lead past the check either).
+ */
 export async function postEvent(hook: Pick<Webhook, 'url' | 'secret'>, e: BillingEvent, attempt: number, o: HttpDeliveryOptions): Promise<AttemptOutcome> {
   const body = webhookBody(e);
   const t = Math.floor(o.now() / 1000);
+  const allow = o.allowNetworks ?? [];
+  let url: URL;
   try {
-    const res = await fetch(hook.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': o.userAgent ?? 'fleetmeter-webhooks/1',
-        [EVENT_ID_HEADER]: e.id,
-        'Fleetmeter-Event-Type': e.type,
-        'Fleetmeter-Delivery-Attempt': String(attempt),
-        [SIGNATURE_HEADER]: signature(hook.secret, t, body),
-      },
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(o.timeoutMs),
-    });
-    // The answer's body is not needed; read a little of it for the log, then let it go.
-    const text = (await res.text().catch(() => '')).slice(0, 200);
-    if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, error: '' };
-    return { ok: false, status: res.status, error: `HTTP ${res.status}${text ? `: ${text}` : ''}` };
-  } catch (err) {
-    const e2 = err as Error & { cause?: { code?: string; message?: string } };
-    const what = e2.name === 'TimeoutError' ? `timeout after ${o.timeoutMs} ms` : (e2.cause?.code ?? e2.cause?.message ?? e2.message);
-    return { ok: false, status: 0, error: what };
+    url = new URL(hook.url);
+  } catch {
+    return { ok: false, status: 0, error: `not a URL: ${hook.url}` };
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, status: 0, error: `not an http(s) URL: ${hook.url}` };
+  if (ipBytes(url.hostname) !== null) {
+    const why = refusedTarget(url.hostname, allow);
+    if (why !== null) return { ok: false, status: 0, error: `target refused: ${why}` };
+  }
+  const lookup: LookupFunction = (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      for (const a of addresses) {
+        const why = refusedTarget(a.address, allow);
+        if (why !== null) return callback(Object.assign(new Error(`target refused: ${hostname} resolves to ${why}`), { code: REFUSED }), '', 0);
+      }
+      if (options.all) (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      else callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
+  return new Promise<AttemptOutcome>((resolve) => {
+    let settled = false;
+    const done = (r: AttemptOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      {
+        method: 'POST',
+        lookup,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': o.userAgent ?? 'fleetmeter-webhooks/1',
+          [EVENT_ID_HEADER]: e.id,
+          'Fleetmeter-Event-Type': e.type,
+          'Fleetmeter-Delivery-Attempt': String(attempt),
+          [SIGNATURE_HEADER]: signature(hook.secret, t, body),
+        },
+      },
+      (res) => {
+        // The answer's body is not needed; keep a little of it for the log, then let it go.
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          if (text.length < 200) text += d;
+        });
+        const status = res.statusCode ?? 0;
+        const finish = () => {
+          text = text.slice(0, 200);
+          if (status >= 200 && status < 300) done({ ok: true, status, error: '' });
+          else done({ ok: false, status, error: `HTTP ${status}${text ? `: ${text}` : ''}` });
+        };
+        res.on('end', finish);
+        res.on('error', finish);
+      },
+    );
+    const timer = setTimeout(() => {
+      done({ ok: false, status: 0, error: `timeout after ${o.timeoutMs} ms` });
+      req.destroy();
+    }, o.timeoutMs);
+    req.on('error', (err: Error & { code?: string }) => done({ ok: false, status: 0, error: err.code === REFUSED ? err.message : (err.code ?? err.message) }));
+    req.end(body);
+  });
 }
 
 // ── subscriptions ──────────────────────────────────────────────────────────────────────────────

@@ -5,6 +5,7 @@
  */
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import { parseAllowList } from '../billing/webhook-targets.ts';
 
 interface Option {
   readonly env: string;
@@ -57,6 +58,7 @@ const table = {
   maxFrameBytes: { env: 'FLEETMETER_MAX_FRAME_BYTES', flag: 'max-frame-bytes', default: '65536', schema: int(256, 16 * 1024 * 1024), help: 'largest frame/datagram accepted (bytes); larger is a protocol error' },
   maxConnections: { env: 'FLEETMETER_MAX_CONNECTIONS', flag: 'max-connections', default: '50000', schema: int(1, 1_000_000), help: 'concurrent TCP connections per listener' },
   connectionsPerAddress: { env: 'FLEETMETER_CONNECTIONS_PER_ADDRESS_PER_SECOND', flag: 'connections-per-address', default: '100', schema: int(0, 1_000_000), help: 'new TCP connections per second from one source address (0 = unlimited)' },
+  maxConnectionsPerAddress: { env: 'FLEETMETER_MAX_CONNECTIONS_PER_ADDRESS', flag: 'max-connections-per-address', default: '1000', schema: int(0, 1_000_000), help: 'open TCP (and MQTT) connections from one source address per listener (0 = unlimited); raise it when many trackers reach you through one carrier NAT address' },
   maxInFlightPerConnection: { env: 'FLEETMETER_MAX_IN_FLIGHT_PER_CONNECTION', flag: 'max-in-flight-per-connection', default: '4096', schema: int(1, 1_000_000), help: 'uncommitted frames per connection before its socket is paused' },
   batchRecords: { env: 'FLEETMETER_BATCH_RECORDS', flag: 'batch-records', default: '20000', schema: int(1, 1_000_000), help: 'cut an insert batch at this many records' },
   batchDelayMs: { env: 'FLEETMETER_BATCH_DELAY_MS', flag: 'batch-delay-ms', default: '50', schema: int(0, 60_000), help: 'cut an insert batch this long after its first record' },
@@ -73,6 +75,7 @@ const table = {
   silentHours: { env: 'FLEETMETER_SILENT_HOURS', flag: 'silent-hours', default: '24', schema: int(1, 8760), help: 'device.silent is published for a billed device not heard from for this many hours' },
   eventSettleMs: { env: 'FLEETMETER_EVENT_SETTLE_MS', flag: 'event-settle-ms', default: '2000', schema: int(0, 600_000), help: 'billing events reach webhooks, e-mail and the change feed once this old (so one committed late by another instance is not skipped)' },
   webhookTimeoutMs: { env: 'FLEETMETER_WEBHOOK_TIMEOUT_MS', flag: 'webhook-timeout-ms', default: '10000', schema: int(100, 120_000), help: 'a webhook receiver must answer within this long, else the try failed' },
+  webhookAllowNetworks: { env: 'FLEETMETER_WEBHOOK_ALLOW_NETWORKS', flag: 'webhook-allow-networks', default: '', schema: Type.String({ pattern: '^[0-9A-Fa-f:./,\\s]*$' }), help: 'CIDRs, comma-separated (e.g. 10.20.0.0/16,fd00:1::/64), where webhook receivers may be although loopback, link-local, private and similar addresses are refused by default (checked on the resolved address at delivery)' },
   retryBaseMs: { env: 'FLEETMETER_RETRY_BASE_MS', flag: 'retry-base-ms', default: '10000', schema: int(100, 86_400_000), help: 'webhook and e-mail retries: first retry after about this long, doubling each time (with jitter)' },
   retryMaxMs: { env: 'FLEETMETER_RETRY_MAX_MS', flag: 'retry-max-ms', default: '3600000', schema: int(1000, 604_800_000), help: 'webhook and e-mail retries: longest wait between tries' },
   retryMaxAttempts: { env: 'FLEETMETER_RETRY_MAX_ATTEMPTS', flag: 'retry-max-attempts', default: '0', schema: int(0, 100_000), help: 'webhook and e-mail retries: give up after this many tries (then replay by hand); 0 = never give up' },
@@ -122,6 +125,13 @@ export function loadConfig(flags: { readonly [flag: string]: string | undefined 
   if (out.mqttTlsPort != null && (!out.mqttTlsCert || !out.mqttTlsKey)) problems.push('--mqtt-tls-port needs --mqtt-tls-cert and --mqtt-tls-key (FLEETMETER_MQTT_TLS_CERT, FLEETMETER_MQTT_TLS_KEY)');
   if (typeof out.mqttBridgeConnections === 'number' && out.mqttBridgeConnections > 1 && !out.mqttBridgeGroup) {
     problems.push('--mqtt-bridge-connections above 1 needs --mqtt-bridge-group (FLEETMETER_MQTT_BRIDGE_GROUP): without a shared subscription every connection would get every message');
+  }
+  if (typeof out.webhookAllowNetworks === 'string') {
+    try {
+      parseAllowList(out.webhookAllowNetworks);
+    } catch (e) {
+      problems.push(`FLEETMETER_WEBHOOK_ALLOW_NETWORKS / --webhook-allow-networks: ${(e as Error).message}`);
+    }
   }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return out as unknown as Config;

@@ -17,7 +17,9 @@ IPS (or hex with --hex). Without DATA, it is read from standard input.
 A Teltonika TCP capture that starts with a packet instead of the IMEI handshake is decoded as if
 device --device (default 000000000000000) had logged in; likewise a Wialon stream without #L#.
 
-Output: one JSON object per line, "type" being handshake | login | record | reply | response | error.
+Output: one JSON object per line, "type" being handshake | login | record | warning | reply | response | error.
+A warning (a refused Wialon black-box body, a dropped param) is also said on stderr; it does not
+change the exit code.
 Exit code: 0 when every frame decoded, 1 when any was malformed, 2 on bad usage.`;
 
 type Out = (obj: object) => void;
@@ -43,7 +45,11 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const lines: string[] = [];
-  const out: Out = (obj) => lines.push(JSON.stringify(obj, jsonValue));
+  const warnings: string[] = [];
+  const out: Out = (obj) => {
+    lines.push(JSON.stringify(obj, jsonValue));
+    if ((obj as { type?: string }).type === 'warning') warnings.push((obj as { message: string }).message);
+  };
   const receivedAt = Date.now();
   const errors =
     protocol === 'teltonika'
@@ -54,6 +60,7 @@ export async function run(args: string[]): Promise<number> {
         ? decodeWialonTcp(bytes, flags.device ?? null, receivedAt, out)
         : decodeUdp(wialon.decodeUdpDatagram(bytes, receivedAt), out);
   process.stdout.write(lines.map((l) => l + '\n').join(''));
+  for (const w of warnings) process.stderr.write(`fleetmeter decode: warning: ${w}\n`);
   for (const e of errors) process.stderr.write(`fleetmeter decode: ${e}\n`);
   return errors.length > 0 ? 1 : 0;
 }
@@ -142,13 +149,22 @@ function decodeWialonTcp(bytes: Uint8Array, device: string | null, receivedAt: n
       continue;
     }
     for (const rec of 'records' in r ? r.records : []) out(recordOut(rec));
+    warningsOut('warnings' in r ? r.warnings : undefined, out);
     if (r.reply) out({ type: 'reply', text: Buffer.from(r.reply).toString('utf8') });
   }
   return errors;
 }
 
+type Warning = string | { readonly code: string; readonly message: string };
+
+function warningsOut(warnings: readonly Warning[] | undefined, out: Out): void {
+  for (const w of warnings ?? []) out(typeof w === 'string' ? { type: 'warning', message: w } : { type: 'warning', code: w.code, message: w.message });
+}
+
 function decodeUdp(
-  r: { ok: true; records: readonly TelemetryRecord[]; reply: Uint8Array | null } | { ok: false; error: { code: string; message: string }; reply: Uint8Array | null },
+  r:
+    | { ok: true; records: readonly TelemetryRecord[]; reply: Uint8Array | null; warnings?: readonly Warning[] }
+    | { ok: false; error: { code: string; message: string }; reply: Uint8Array | null },
   out: Out,
 ): string[] {
   if (!r.ok) {
@@ -156,6 +172,7 @@ function decodeUdp(
     return [r.error.message];
   }
   for (const rec of r.records) out(recordOut(rec));
+  warningsOut(r.warnings, out);
   out({ type: 'reply', hex: r.reply ? toHex(r.reply) : null });
   return [];
 }

@@ -60,6 +60,7 @@ export function billingOpsOptions(c: Config): BillingOpsOptions {
     smtp: { url: c.smtpUrl, host: c.smtpHost, port: c.smtpPort, secure: c.smtpSecure, user: c.smtpUser, pass: c.smtpPass, from: c.smtpFrom, timeoutMs: c.smtpTimeoutMs },
     retry: { baseMs: c.retryBaseMs, maxMs: c.retryMaxMs, maxAttempts: c.retryMaxAttempts },
     webhookTimeoutMs: c.webhookTimeoutMs,
+    webhookAllowNetworks: c.webhookAllowNetworks,
     settleMs: c.eventSettleMs,
     periodCloseDay: c.periodCloseDay,
     silentHours: c.silentHours,

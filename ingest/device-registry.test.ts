@@ -47,3 +47,49 @@ describe('DeviceRegistry refresh timer', () => {
     expect(warnings).toEqual(['device registry refresh failed; serving the cached copy']);
   });
 });
+
+describe('DeviceRegistry: the registered protocol is enforced at login', () => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  let registry: DeviceRegistry;
+  beforeAll(async () => {
+    ({ store, cleanup } = await backends[0].open());
+    await migrate(store, allMigrations);
+    registry = new DeviceRegistry(store, { unknownDevicePolicy: 'accept', refreshMs: 60_000, discoveredWriteIntervalMs: 600_000 });
+    await registry.upsert({ deviceId: 'tel-only', protocol: 'teltonika' });
+    await registry.upsert({ deviceId: 'tel-and-wialon', protocol: 'teltonika', protocols: ['wialon-ips'] });
+    await registry.upsert({ deviceId: 'mqtt-json', protocol: 'mqtt-json' });
+    await registry.upsert({ deviceId: 'wialon-pw', protocol: 'wialon-ips', password: 'pw' });
+    await registry.start();
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    await cleanup?.();
+  });
+
+  it('a device registered for Teltonika cannot log in over Wialon IPS or MQTT', () => {
+    expect(registry.authorize('tel-only', 'teltonika', 'tcp', null, 'r')).toBe('accepted');
+    expect(registry.authorize('tel-only', 'teltonika', 'udp', null, 'r')).toBe('accepted');
+    expect(registry.authorize('tel-only', 'wialon-ips', 'tcp', null, 'r')).toBe('wrong-protocol');
+    expect(registry.authorize('tel-only', 'mqtt-json', 'mqtt', null, 'r')).toBe('wrong-protocol');
+  });
+
+  it('one registered for several explicitly may use each of them', () => {
+    expect(registry.get('tel-and-wialon')?.protocols).toEqual(['teltonika', 'wialon-ips']);
+    expect(registry.authorize('tel-and-wialon', 'teltonika', 'tcp', null, 'r')).toBe('accepted');
+    expect(registry.authorize('tel-and-wialon', 'wialon-ips', 'tcp', null, 'r')).toBe('accepted');
+    expect(registry.authorize('tel-and-wialon', 'mqtt-json', 'mqtt', null, 'r')).toBe('wrong-protocol');
+  });
+
+  it('MQTT JSON and protobuf are one login (the format is known per message only)', () => {
+    expect(registry.authorize('mqtt-json', 'mqtt-json', 'mqtt', null, 'r')).toBe('accepted');
+    expect(registry.authorize('mqtt-json', 'mqtt-protobuf', 'mqtt', null, 'r')).toBe('accepted');
+    expect(registry.authorize('mqtt-json', 'teltonika', 'tcp', null, 'r')).toBe('wrong-protocol');
+  });
+
+  it('the protocol is checked before the password; unknown devices follow the policy, whatever the protocol', () => {
+    expect(registry.authorize('wialon-pw', 'teltonika', 'tcp', null, 'r')).toBe('wrong-protocol');
+    expect(registry.authorize('wialon-pw', 'wialon-ips', 'tcp', null, 'r')).toBe('bad-password');
+    expect(registry.authorize('never-registered', 'wialon-ips', 'tcp', null, 'r')).toBe('accepted');
+  });
+});

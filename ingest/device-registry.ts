@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ProtocolName, Transport } from '../protocols/record.ts';
-import { DEVICE_STATUSES, type DeviceStatus } from '../store/devices.ts';
+import { DEVICE_STATUSES, type DeviceStatus, allowedProtocols } from '../store/devices.ts';
 import { sqlNumber } from '../store/sql.ts';
 import type { Migration, Store } from '../store/types.ts';
 import type { LoginGate } from './account-access.ts';
@@ -19,11 +19,22 @@ export type UnknownDevicePolicy = (typeof UNKNOWN_DEVICE_POLICIES)[number];
 
 export { DEVICE_STATUSES, type DeviceStatus };
 
-export type LoginDecision = 'accepted' | 'rejected' | 'bad-password';
+/** `wrong-protocol`: registered, but not for the protocol it logs in with (answered like `rejected`). */
+export type LoginDecision = 'accepted' | 'rejected' | 'bad-password' | 'wrong-protocol';
 
+/**
+ * What a login can tell apart: MQTT JSON and protobuf share one login (CONNECT), the payload
+ * format is known per message only.
+ */
+const LOGIN_FAMILY: { readonly [protocol: string]: string } = { teltonika: 'teltonika', 'wialon-ips': 'wialon-ips', 'mqtt-json': 'mqtt', 'mqtt-protobuf': 'mqtt' };
+const family = (protocol: string) => LOGIN_FAMILY[protocol] ?? protocol;
+
+/** The protocols a device may log in with: its `protocol` plus any listed in `protocols`, in order, once each. */
 export interface DeviceEntry {
   readonly deviceId: string;
   readonly protocol: string;
+  /** Every protocol it may log in with (`protocol` first); a login over another is refused. */
+  readonly protocols: readonly string[];
   /** SHA-256 (hex) of the device password; empty when the device has none. */
   readonly passwordHash: string;
   readonly status: DeviceStatus;
@@ -51,6 +62,16 @@ export const registryMigrations: readonly Migration[] = [
       ) ENGINE = MergeTree() PARTITION BY toYYYYMM(toDate(intDiv(seen_ts, 1000))) ORDER BY (device_id, seen_ts)`,
     ],
   },
+  {
+    // The protocols a device may log in with besides `protocol` (empty: `protocol` only).
+    id: '0101_devices_protocols',
+    statements: [
+      {
+        sql: 'ALTER TABLE devices ADD COLUMN protocols Array(String)',
+        skipIf: "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'devices' AND name = 'protocols'",
+      },
+    ],
+  },
 ];
 
 const CLOCK_SKEW_LOOKBACK_MS = 60_000n;
@@ -62,6 +83,7 @@ export function hashPassword(password: string): string {
 interface DeviceRow {
   device_id: string;
   protocol: string;
+  protocols: string[];
   password_hash: string;
   status: string;
   version: string;
@@ -139,7 +161,7 @@ export class DeviceRegistry {
   private async load(): Promise<void> {
     const rows = await this.store.query<DeviceRow>(
       // Re-read a minute behind the newest version seen: another instance's clock may lag ours.
-      `SELECT device_id, protocol, password_hash, status, version, deleted FROM devices FINAL WHERE version > ${sqlNumber(this.lastVersion - CLOCK_SKEW_LOOKBACK_MS)}`,
+      `SELECT device_id, protocol, protocols, password_hash, status, version, deleted FROM devices FINAL WHERE version > ${sqlNumber(this.lastVersion - CLOCK_SKEW_LOOKBACK_MS)}`,
     );
     for (const row of rows) {
       const version = BigInt(row.version);
@@ -149,6 +171,7 @@ export class DeviceRegistry {
         this.devices.set(row.device_id, {
           deviceId: row.device_id,
           protocol: row.protocol,
+          protocols: allowedProtocols(row.protocol, row.protocols ?? []),
           passwordHash: row.password_hash,
           status: (DEVICE_STATUSES as readonly string[]).includes(row.status) ? (row.status as DeviceStatus) : 'active',
         });
@@ -167,7 +190,8 @@ export class DeviceRegistry {
 
   /**
    * Decides a login. `password` is what the device sent (null when the protocol has none). A
-   * registered device with a password set must send it; an unknown device follows the policy.
+   * registered device may log in only with a protocol it is registered for (`protocols`), and if
+   * it has a password set must send it; an unknown device follows the policy, whatever the protocol.
    */
   authorize(deviceId: string, protocol: ProtocolName, transport: Transport, password: string | null, remote: string): LoginDecision {
     const entry = this.devices.get(deviceId);
@@ -177,6 +201,7 @@ export class DeviceRegistry {
       return this.options.gate?.denies(deviceId, this.now()) ? 'rejected' : 'accepted';
     }
     if (entry.status === 'blocked') return 'rejected';
+    if (!entry.protocols.some((p) => family(p) === family(protocol))) return 'wrong-protocol';
     if (entry.passwordHash && (password === null || hashPassword(password) !== entry.passwordHash)) return 'bad-password';
     // An account suspended in reject mode: the protocol's negative answer, like a blocked device.
     if (this.options.gate?.denies(deviceId, this.now())) return 'rejected';
@@ -216,10 +241,11 @@ export class DeviceRegistry {
   }
 
   /** Registers or updates a device (used by the API and tests). */
-  async upsert(entry: { deviceId: string; protocol: string; password?: string | null; status?: DeviceStatus }): Promise<void> {
+  async upsert(entry: { deviceId: string; protocol: string; protocols?: readonly string[]; password?: string | null; status?: DeviceStatus }): Promise<void> {
     const row = {
       device_id: entry.deviceId,
       protocol: entry.protocol,
+      protocols: allowedProtocols(entry.protocol, entry.protocols).slice(1),
       password_hash: entry.password ? hashPassword(entry.password) : '',
       status: entry.status ?? 'active',
       version: String(this.nextVersion()),

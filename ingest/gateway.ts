@@ -14,6 +14,7 @@ import { CommandJournal } from './command-journal.ts';
 import { CommandRouter } from './commands.ts';
 import type { GatewayContext } from './context.ts';
 import { DeviceRegistry } from './device-registry.ts';
+import { DecodeErrorLog } from './error-log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { startMqtt, type MqttGatewayOptions, type MqttService } from './mqtt/index.ts';
 import { type BatchDeriver, Pipeline, type RecordSink } from './pipeline.ts';
@@ -35,6 +36,8 @@ export interface GatewayOptions extends MqttGatewayOptions {
   readonly maxFrameBytes: number;
   readonly maxConnections: number;
   readonly connectionsPerAddress: number;
+  /** Open connections from one source address per listener (0 or absent = unlimited). */
+  readonly maxConnectionsPerAddress?: number;
   readonly maxInFlightPerConnection: number;
   readonly batchRecords: number;
   readonly batchDelayMs: number;
@@ -87,7 +90,10 @@ export async function startGateway(
     log.info({ device: o.deviceId, command: o.command, outcome: o.outcome, response: o.response, detail: o.detail || undefined }, `command ${o.outcome}`);
     void journal.record(o);
   });
-  const context: GatewayContext = { registry, pipeline, metrics, commands, limits: { maxFrameSize: options.maxFrameBytes }, log };
+  const decodeErrorLog = new DecodeErrorLog(log);
+  const errorLogFlush = setInterval(() => decodeErrorLog.flush(), 10_000);
+  errorLogFlush.unref();
+  const context: GatewayContext = { registry, pipeline, metrics, commands, limits: { maxFrameSize: options.maxFrameBytes }, log, decodeErrorLog };
 
   const tcp: TcpListener[] = [];
   const udp: UdpListener[] = [];
@@ -98,6 +104,7 @@ export async function startGateway(
     maxConnections: options.maxConnections,
     idleTimeoutMs: options.idleTimeoutMs,
     connectionsPerAddressPerSecond: options.connectionsPerAddress,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 0,
     maxInFlightPerConnection: options.maxInFlightPerConnection,
   });
   const deps = { pipeline, metrics, log };
@@ -134,7 +141,7 @@ export async function startGateway(
         { host: options.host, port: options.wialonUdp },
         (bytes, at) => {
           const r = decodeWialonUdp(bytes, at);
-          return r.ok ? { ok: true, deviceId: r.deviceId, records: r.records, reply: r.reply } : r;
+          return r.ok ? { ok: true, deviceId: r.deviceId, records: r.records, reply: r.reply, ...(r.warnings ? { warnings: r.warnings } : {}) } : r;
         },
         () => null, // wialon-ips.md §3: UDP has no login, hence no #AL#0; a refused datagram is dropped unanswered
         context,
@@ -159,6 +166,7 @@ export async function startGateway(
     for (const l of udp) await l.close();
     await mqtt?.close();
     await registry.stop();
+    clearInterval(errorLogFlush);
     throw err;
   }
 
@@ -178,6 +186,8 @@ export async function startGateway(
       await Promise.all(stopped);
       await registry.stop();
       await admin?.close();
+      clearInterval(errorLogFlush);
+      decodeErrorLog.flush();
       log.info('gateway stopped');
     },
   };

@@ -38,3 +38,37 @@ export class ConnectionRateLimiter {
     }
   }
 }
+
+/**
+ * Per-source-address cap on open connections (the rate limit above bounds how fast they come, this
+ * how many stay): a hostile address cannot hold thousands of silent sockets. Counts only addresses
+ * with an open connection, so memory follows the open connections.
+ */
+export class AddressConnectionCap {
+  private readonly open = new Map<string, number>();
+
+  /** Open connections allowed per address. 0 disables the cap. */
+  constructor(private readonly perAddress: number) {}
+
+  /** Counts a new connection from `address`, or returns false (and counts nothing) at the cap. */
+  acquire(address: string): boolean {
+    if (this.perAddress <= 0) return true;
+    const n = this.open.get(address) ?? 0;
+    if (n >= this.perAddress) return false;
+    this.open.set(address, n + 1);
+    return true;
+  }
+
+  /** The connection `acquire` admitted has closed. */
+  release(address: string): void {
+    if (this.perAddress <= 0) return;
+    const n = this.open.get(address) ?? 0;
+    if (n <= 1) this.open.delete(address);
+    else this.open.set(address, n - 1);
+  }
+
+  /** Open connections counted for `address`. */
+  count(address: string): number {
+    return this.open.get(address) ?? 0;
+  }
+}

@@ -1,6 +1,6 @@
 /**
- * A TCP listener for one device protocol: connection limits, per-address rate limit, idle
- * timeout, socket errors contained per connection. What the bytes mean is the protocol glue's.
+ * A TCP listener for one device protocol: connection limits (in all and per source address),
+ * per-address rate limit, idle timeout, socket errors contained per connection. What the bytes mean is the protocol glue's.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -8,7 +8,7 @@ import type { ProtocolName } from '../protocols/record.ts';
 import { DeviceConnection } from './connection.ts';
 import type { Metrics } from './metrics.ts';
 import type { Pipeline } from './pipeline.ts';
-import { ConnectionRateLimiter } from './rate-limit.ts';
+import { AddressConnectionCap, ConnectionRateLimiter } from './rate-limit.ts';
 
 export interface TcpListenerOptions {
   readonly host: string;
@@ -16,6 +16,8 @@ export interface TcpListenerOptions {
   readonly maxConnections: number;
   readonly idleTimeoutMs: number;
   readonly connectionsPerAddressPerSecond: number;
+  /** Open connections from one source address (0 = unlimited). */
+  readonly maxConnectionsPerAddress: number;
   readonly maxInFlightPerConnection: number;
 }
 
@@ -45,17 +47,24 @@ export async function startTcpListener(
   const { pipeline, metrics, log } = deps;
   const labels = { protocol, transport: 'tcp' } as const;
   const limiter = new ConnectionRateLimiter(options.connectionsPerAddressPerSecond);
+  const perAddress = new AddressConnectionCap(options.maxConnectionsPerAddress);
   const sockets = new Set<Socket>();
 
   const server: Server = createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
-    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    const address = socket.remoteAddress ?? '';
+    const remote = `${address || '?'}:${socket.remotePort ?? 0}`;
     if (sockets.size >= options.maxConnections) {
       metrics.connectionsRefused.inc({ ...labels, reason: 'max-connections' });
       socket.destroy();
       return;
     }
-    if (!limiter.allow(socket.remoteAddress ?? '')) {
+    if (!limiter.allow(address)) {
       metrics.connectionsRefused.inc({ ...labels, reason: 'rate-limit' });
+      socket.destroy();
+      return;
+    }
+    if (!perAddress.acquire(address)) {
+      metrics.connectionsRefused.inc({ ...labels, reason: 'per-address' });
       socket.destroy();
       return;
     }
@@ -85,6 +94,7 @@ export async function startTcpListener(
     socket.on('error', (err) => connLog.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => {
       sockets.delete(socket);
+      perAddress.release(address);
       metrics.connections.dec(labels);
       connLog.debug('connection closed');
     });

@@ -5,7 +5,6 @@
  * reply — the device reconnects and resends.
  */
 import { createTcpFramer, decodeTcpPacket, imeiReply } from '../protocols/teltonika/index.ts';
-import { toHex } from '../protocols/common/hex.ts';
 import type { HandlerFactory } from './tcp-server.ts';
 import type { GatewayContext } from './context.ts';
 
@@ -13,14 +12,16 @@ export function teltonikaTcpHandler(ctx: GatewayContext): HandlerFactory {
   const labels = { protocol: 'teltonika', transport: 'tcp' } as const;
   return (conn, remote, log) => {
     const framer = createTcpFramer({ maxFrameSize: ctx.limits.maxFrameSize });
+    const errors = ctx.decodeErrorLog.session(log);
     let imei: string | null = null;
+    conn.onClose(() => errors.close({ device: imei }));
     return {
       onData(chunk, receivedAt) {
         for (const ev of framer.push(chunk)) {
           if (conn.isClosed) return;
           if (!ev.ok) {
             ctx.metrics.decodeErrors.inc({ ...labels, code: ev.error.code });
-            log.warn({ device: imei, code: ev.error.code, chunkHex: toHex(chunk, 0, Math.min(chunk.length, 512)) }, ev.error.message);
+            errors.report({ device: imei }, ev.error.code, ev.error.message, chunk);
             if (ev.fatal) {
               conn.reply(ev.reply, true);
               return;
@@ -67,7 +68,7 @@ export function teltonikaTcpHandler(ctx: GatewayContext): HandlerFactory {
           const result = decodeTcpPacket(frame.bytes, { deviceId: imei, receivedAt });
           if (!result.ok) {
             ctx.metrics.decodeErrors.inc({ ...labels, code: result.error.code });
-            log.warn({ device: imei, code: result.error.code, frameHex: toHex(frame.bytes, 0, Math.min(frame.bytes.length, 2048)) }, result.error.message);
+            errors.report({ device: imei }, result.error.code, result.error.message, frame.bytes);
             conn.reply(result.reply);
             continue;
           }

@@ -5,12 +5,12 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { ProtocolError } from '../protocols/common/errors.ts';
-import { toHex } from '../protocols/common/hex.ts';
+import { hexSample } from './error-log.ts';
 import type { ProtocolName, TelemetryRecord } from '../protocols/record.ts';
 import type { GatewayContext } from './context.ts';
 
 export type DatagramResult =
-  | { ok: true; deviceId: string; records: readonly TelemetryRecord[]; reply: Uint8Array | null; password?: string | null }
+  | { ok: true; deviceId: string; records: readonly TelemetryRecord[]; reply: Uint8Array | null; password?: string | null; warnings?: readonly ProtocolError[] }
   | { ok: false; error: ProtocolError; reply: Uint8Array | null };
 
 export interface UdpListenerOptions {
@@ -49,15 +49,19 @@ export async function startUdpListener(
     try {
       result = decode(msg, receivedAt);
     } catch (err) {
-      ctx.log.error({ err, protocol, frameHex: toHex(msg, 0, Math.min(msg.length, 2048)) }, 'UDP decoder threw');
+      ctx.log.error({ err, protocol, ...hexSample(msg, ctx.decodeErrorLog.options.hexBytes) }, 'UDP decoder threw');
       return;
     }
     ctx.metrics.frames.inc(labels);
     if (!result.ok) {
       ctx.metrics.decodeErrors.inc({ ...labels, code: result.error.code });
-      ctx.log.warn({ protocol, transport: 'udp', remote: `${rinfo.address}:${rinfo.port}`, code: result.error.code, frameHex: toHex(msg, 0, Math.min(msg.length, 2048)) }, result.error.message);
+      ctx.decodeErrorLog.report(ctx.log, { protocol, transport: 'udp', remote: `${rinfo.address}:${rinfo.port}` }, result.error.code, result.error.message, msg);
       send(result.reply, rinfo);
       return;
+    }
+    for (const w of result.warnings ?? []) {
+      if (w.code === 'FM_ERR_BODY_REFUSED') ctx.metrics.decodeErrors.inc({ ...labels, code: w.code });
+      ctx.decodeErrorLog.report(ctx.log, { protocol, transport: 'udp', remote: `${rinfo.address}:${rinfo.port}`, device: result.deviceId }, w.code, w.message, msg);
     }
     const decision = ctx.registry.authorize(result.deviceId, protocol, 'udp', result.password ?? null, `${rinfo.address}:${rinfo.port}`);
     if (decision !== 'accepted') {

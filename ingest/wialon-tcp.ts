@@ -4,7 +4,6 @@
  * (devices may pipeline). Malformed packets get the protocol's negative answer and the stream
  * goes on; only unrecoverable framing closes the connection.
  */
-import { toHex } from '../protocols/common/hex.ts';
 import { createTcpFramer, decodePacket, loginReply, type WialonSessionState } from '../protocols/wialon-ips/index.ts';
 import type { GatewayContext } from './context.ts';
 import type { HandlerFactory } from './tcp-server.ts';
@@ -14,13 +13,15 @@ export function wialonTcpHandler(ctx: GatewayContext): HandlerFactory {
   return (conn, remote, log) => {
     const framer = createTcpFramer({ maxFrameSize: ctx.limits.maxFrameSize });
     const state: WialonSessionState = { deviceId: null, version: null };
+    const errors = ctx.decodeErrorLog.session(log);
+    conn.onClose(() => errors.close({ device: state.deviceId }));
     return {
       onData(chunk, receivedAt) {
         for (const ev of framer.push(chunk)) {
           if (conn.isClosed) return;
           if (!ev.ok) {
             ctx.metrics.decodeErrors.inc({ ...labels, code: ev.error.code });
-            log.warn({ device: state.deviceId, code: ev.error.code, chunkHex: toHex(chunk, 0, Math.min(chunk.length, 512)) }, ev.error.message);
+            errors.report({ device: state.deviceId }, ev.error.code, ev.error.message, chunk);
             conn.reply(ev.reply, ev.fatal);
             if (ev.fatal) return;
             continue;
@@ -30,7 +31,7 @@ export function wialonTcpHandler(ctx: GatewayContext): HandlerFactory {
           const result = decodePacket(packet, state, receivedAt);
           if (!result.ok) {
             ctx.metrics.decodeErrors.inc({ ...labels, code: result.error.code });
-            log.warn({ device: state.deviceId, code: result.error.code, frameHex: toHex(packet, 0, Math.min(packet.length, 2048)) }, result.error.message);
+            errors.report({ device: state.deviceId }, result.error.code, result.error.message, packet);
             // wialon-ips.md §12: data before a successful login → send nothing and close.
             const close = result.error.code === 'FM_ERR_NOT_LOGGED_IN';
             conn.reply(result.reply, close);
@@ -43,7 +44,7 @@ export function wialonTcpHandler(ctx: GatewayContext): HandlerFactory {
             ctx.metrics.logins.inc({ protocol: 'wialon-ips', outcome: decision });
             if (decision !== 'accepted') {
               log.info({ device: deviceId, decision }, 'login refused');
-              conn.reply(loginReply(version, decision), true);
+              conn.reply(loginReply(version, decision === 'wrong-protocol' ? 'rejected' : decision), true);
               return;
             }
             state.deviceId = deviceId;
@@ -57,6 +58,14 @@ export function wialonTcpHandler(ctx: GatewayContext): HandlerFactory {
             ctx.metrics.logins.inc({ protocol: 'wialon-ips', outcome: 'revoked' });
             conn.reply(null, true);
             return;
+          }
+          if ('warnings' in result && result.warnings) {
+            // Refused black-box bodies are counted like decode errors (the answer #AB#n says only how
+            // many were accepted); other warnings (dropped params) are logged only. Both rate-limited.
+            for (const w of result.warnings) {
+              if (w.code === 'FM_ERR_BODY_REFUSED') ctx.metrics.decodeErrors.inc({ ...labels, code: w.code });
+              errors.report({ device: state.deviceId }, w.code, w.message, packet);
+            }
           }
           const records = result.records;
           if (records.length === 0 || state.deviceId === null) {

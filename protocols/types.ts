@@ -18,6 +18,11 @@ export interface Framer<F> {
   push(chunk: Uint8Array): FrameEvent<F>[];
   /** Bytes held waiting for the rest of a frame (never more than the configured maximum). */
   readonly buffered: number;
+  /**
+   * Memory held for partial frames, in bytes (allocated capacity, ≥ `buffered`). Follows the bytes
+   * received, never a length a header announces: at most about 2 × `buffered` plus a small floor.
+   */
+  readonly retained: number;
 }
 
 export interface FramerOptions {

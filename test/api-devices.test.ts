@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../ingest/device-registry.ts';
 import { encodeImei } from '../protocols/teltonika/index.ts';
+import { encodeLogin } from '../protocols/wialon-ips/index.ts';
 import { AssignmentResult, Device, DevicePage } from '../api/schemas/devices.ts';
 import { backends } from './support/backends.ts';
 import { TcpDevice, eventually } from './support/device.ts';
@@ -52,6 +53,30 @@ for (const backend of backends) {
       expect(await handshake(port, '356307042441001')).toBe('00');
       await t.call('PATCH', '/v1/devices/356307042441001', { body: { status: 'active' } });
       expect(await handshake(port, '356307042441001')).toBe('01');
+    });
+
+    it('the registered protocol is enforced at login; protocols lists several explicitly', async () => {
+      const wialonLogin = async (id: string) => {
+        const d = await TcpDevice.connect(t.gateway!.ports.wialonTcp!);
+        d.write(encodeLogin('2.0', id, null));
+        const line = await d.readLine();
+        d.close();
+        return line;
+      };
+      const tport = t.gateway!.ports.teltonikaTcp!;
+      const r = await t.call('POST', '/v1/devices', { body: { id: '356307042441077', protocol: 'teltonika' } });
+      expect(r.json).toMatchObject({ protocol: 'teltonika', protocols: ['teltonika'] });
+      expect(await handshake(tport, '356307042441077')).toBe('01');
+      expect(await wialonLogin('356307042441077')).toBe('#AL#0'); // was #AL#1: its id and no password sufficed
+      const both = await t.call('PATCH', '/v1/devices/356307042441077', { body: { protocols: ['teltonika', 'wialon-ips'] } });
+      expectSchema(Device, both.json);
+      expect(both.json).toMatchObject({ protocol: 'teltonika', protocols: ['teltonika', 'wialon-ips'] });
+      expect(await wialonLogin('356307042441077')).toBe('#AL#1');
+      // A new protocol alone keeps the others listed; protocols replaces the list.
+      const moved = await t.call('PATCH', '/v1/devices/356307042441077', { body: { protocol: 'wialon-ips', protocols: ['wialon-ips'] } });
+      expect(moved.json).toMatchObject({ protocol: 'wialon-ips', protocols: ['wialon-ips'] });
+      expect(await handshake(tport, '356307042441077')).toBe('00');
+      expect((await t.http('POST', '/v1/devices', { key: t.keys.write, body: { id: 'x-1', protocol: 'teltonika', protocols: ['nope'] } })).status).toBe(400);
     });
 
     it('a password is stored hashed and kept when other fields change; null removes it', async () => {

@@ -62,7 +62,7 @@ for (const backend of backends) {
     let cleanup: () => Promise<void>;
     let clock = Date.UTC(2026, 2, 10, 9);
     const now = () => clock;
-    const opts: BillingOpsOptions = { settleMs: 1000, leaseSettleMs: 100, retry: { baseMs: 60_000, maxMs: 600_000, maxAttempts: 0 }, random: () => 0.5, webhookTimeoutMs: 2000 };
+    const opts: BillingOpsOptions = { settleMs: 1000, leaseSettleMs: 100, retry: { baseMs: 60_000, maxMs: 600_000, maxAttempts: 0 }, random: () => 0.5, webhookTimeoutMs: 2000, webhookAllowNetworks: '127.0.0.0/8' }; // the receiver is on loopback, refused by default
     const rx = new Receiver();
     let hookId: string;
     let ops: BillingOps;

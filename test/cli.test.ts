@@ -60,6 +60,15 @@ describe('fleetmeter CLI', () => {
     expect(r.lines[2]).toEqual({ type: 'reply', text: '#AD#1\r\n' });
   });
 
+  it('decode: refused black-box bodies are printed as warnings', () => {
+    const r = run(['decode', '--protocol', 'wialon-ips'], '#L#imei;NA\r\n#B#270413;205601;5560.5025;N;03739.6834;E;1;2;3;4|270413;205701;5544.6100;N;03739.7000;E;5;90;3;6');
+    expect(r.code).toBe(0);
+    expect(r.lines.map((l) => l.type)).toEqual(['login', 'record', 'warning', 'reply']);
+    expect(r.lines[2]).toMatchObject({ type: 'warning', code: 'FM_ERR_BODY_REFUSED' });
+    expect(r.lines[3]).toEqual({ type: 'reply', text: '#AB#1\r\n' });
+    expect(r.err).toContain('warning: black-box body 0 refused');
+  });
+
   it('decode: not hex exits 2', () => {
     const r = run(['decode', '--protocol', 'teltonika', 'zz']);
     expect(r.code).toBe(2);

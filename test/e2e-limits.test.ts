@@ -82,6 +82,25 @@ for (const backend of backends) {
       for (const d of devices) d.close();
     });
 
+    it('the per-address cap refuses open connections from one address beyond it, and admits again once one closes', async () => {
+      gw = await startTestGateway(store, { maxConnectionsPerAddress: 2, maxConnections: 1000 });
+      const devices: TcpDevice[] = [];
+      for (let i = 0; i < 4; i++) devices.push(await TcpDevice.connect(gw.ports.teltonikaTcp!));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(devices.filter((d) => !d.closed).length).toBe(2);
+      const refused = await gw.metrics.connectionsRefused.get();
+      expect(refused.values.find((v) => v.labels.reason === 'per-address')?.value).toBe(2);
+      // Another listener counts its own connections.
+      const wialon = await TcpDevice.connect(gw.ports.wialonTcp!);
+      devices.filter((d) => !d.closed)[0].close();
+      await new Promise((r) => setTimeout(r, 100));
+      const again = await TcpDevice.connect(gw.ports.teltonikaTcp!);
+      again.write(encodeImei('352093086408010'));
+      expect((await again.read(1)).toString('hex')).toBe('01');
+      expect(wialon.closed).toBe(false);
+      for (const d of [...devices, wialon, again]) d.close();
+    });
+
     it('a frame larger than the cap closes only that connection', async () => {
       gw = await startTestGateway(store, { maxFrameBytes: 1024 });
       const big = await TcpDevice.connect(gw.ports.teltonikaTcp!);

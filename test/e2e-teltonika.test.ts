@@ -60,6 +60,16 @@ for (const backend of backends) {
       await cleanup?.();
     });
 
+    it('a 0xFF ping before the handshake is swallowed (§2 framing), then E1 answers 01 and E3 is acked', async () => {
+      const dev = await TcpDevice.connect(gw.ports.teltonikaTcp!);
+      dev.write(fromHex('FF'));
+      dev.write(Buffer.concat([fromHex('FF'), encodeImei('356307042441099')])); // E1 framing, its own IMEI
+      expect((await dev.read(1)).toString('hex')).toBe('01');
+      dev.write(fromHex('FF' + E3));
+      expect((await dev.read(4)).toString('hex')).toBe('00000001');
+      dev.close();
+    });
+
     it('handshake 01, then the E3 packet acked 00000001 only once its record is stored', async () => {
       const dev = await TcpDevice.connect(gw.ports.teltonikaTcp!);
       dev.write(fromHex(E1));

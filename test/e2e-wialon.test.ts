@@ -54,6 +54,19 @@ for (const backend of backends) {
       dev.close();
     });
 
+    it('refused black-box bodies (impossible minutes) are counted as FM_ERR_BODY_REFUSED, not lost silently', async () => {
+      const refused = async () => (await gw.metrics.decodeErrors.get()).values.find((v) => v.labels.code === 'FM_ERR_BODY_REFUSED')?.value ?? 0;
+      const before = await refused();
+      const dev = await TcpDevice.connect(gw.ports.wialonTcp!);
+      dev.write('#L#861230043907627;NA\r\n');
+      expect(await dev.readLine()).toBe('#AL#1');
+      // W6 v1.1 bodies with 60.5 minutes of latitude: answer code 10 each (§10), nothing stored.
+      dev.write('#B#270413;205601;5560.5025;N;03739.6834;E;1;2;3;4|270413;205701;5560.6100;N;03739.7000;E;5;90;3;6\r\n');
+      expect(await dev.readLine()).toBe('#AB#0');
+      expect((await refused()) - before).toBe(2);
+      dev.close();
+    });
+
     it('a v1.1 black box with Cyrillic params: #AB#2, archived records, text kept exactly', async () => {
       const dev = await TcpDevice.connect(gw.ports.wialonTcp!);
       dev.write('#L#861230043907626;NA\r\n');

@@ -10,9 +10,17 @@ const Password = Type.String({ minLength: 1, maxLength: 64, description: 'device
 
 export const CurrentAccount = Type.Union([Type.Object({ accountId: Id('account id'), since: IsoDate('effective date of the assignment') }), Type.Null()]);
 
+const Protocols = Type.Array(Type.Enum([...PROTOCOLS]), {
+  minItems: 1,
+  maxItems: PROTOCOLS.length,
+  uniqueItems: true,
+  description: 'every protocol the device may log in with (protocol is always one of them); a login over another is refused. Absent: protocol only',
+});
+
 export const Device = Type.Object({
   id: DeviceId,
   protocol: Type.Enum([...PROTOCOLS]),
+  protocols: Type.Array(Type.Enum([...PROTOCOLS]), { description: 'every protocol the device may log in with, protocol first' }),
   status: Type.Enum([...DEVICE_STATUSES], { description: 'blocked devices are refused at login' }),
   hasPassword: Type.Boolean(),
   account: CurrentAccount,
@@ -35,6 +43,7 @@ export const DeviceCreate = Type.Object(
   {
     id: DeviceId,
     protocol: Type.Enum([...PROTOCOLS]),
+    protocols: Type.Optional(Protocols),
     password: Type.Optional(Type.Union([Password, Type.Null()])),
     status: Type.Optional(Type.Enum([...DEVICE_STATUSES])),
     account: Type.Optional(Type.Object({ accountId: Id('account id'), effectiveFrom: IsoDate() }, { additionalProperties: false })),
@@ -46,6 +55,7 @@ export type DeviceCreate = Static<typeof DeviceCreate>;
 export const DevicePatch = Type.Object(
   {
     protocol: Type.Optional(Type.Enum([...PROTOCOLS])),
+    protocols: Type.Optional(Protocols),
     password: Type.Optional(Type.Union([Password, Type.Null()], { description: 'null removes the password' })),
     status: Type.Optional(Type.Enum([...DEVICE_STATUSES])),
   },

@@ -5,7 +5,7 @@
  * and to other instances within their registry refresh interval (~1 s).
  */
 import type { RatingService } from '../../rating/service.ts';
-import type { DeviceStatus } from '../../store/devices.ts';
+import { type DeviceStatus, allowedProtocols } from '../../store/devices.ts';
 import { sqlString } from '../../store/sql.ts';
 import type { Store } from '../../store/types.ts';
 import { conflict, notFound, rated } from '../errors.ts';
@@ -21,7 +21,7 @@ import type { RegistryDevice, Snapshot, SnapshotSource } from './snapshot.ts';
  * gateway sees the write at once. app/ hands in the gateway's registry (ingest/device-registry.ts).
  */
 export interface DeviceDirectory {
-  upsert(entry: { deviceId: string; protocol: string; password?: string | null; status?: DeviceStatus }): Promise<void>;
+  upsert(entry: { deviceId: string; protocol: string; protocols?: readonly string[]; password?: string | null; status?: DeviceStatus }): Promise<void>;
   refresh(): Promise<void>;
 }
 
@@ -59,6 +59,7 @@ export class DevicesService {
     return {
       id: d.deviceId,
       protocol: d.protocol as Device['protocol'],
+      protocols: d.protocols as Device['protocols'],
       status: d.status,
       hasPassword: d.hasPassword,
       account: snap.accountAt(d.deviceId, this.now()),
@@ -96,7 +97,7 @@ export class DevicesService {
       if (!snap.hasAccount(input.account.accountId)) throw notFound('account', input.account.accountId);
       await this.checkAssignment(snap, input.id, { accountId: input.account.accountId, effectiveFrom: input.account.effectiveFrom });
     }
-    await this.registry.upsert({ deviceId: input.id, protocol: input.protocol, password: input.password ?? null, status: input.status ?? 'active' });
+    await this.registry.upsert({ deviceId: input.id, protocol: input.protocol, ...(input.protocols ? { protocols: input.protocols } : {}), password: input.password ?? null, status: input.status ?? 'active' });
     if (input.account !== undefined) await rated(() => this.rating.assignDevice(input.id, input.account!.accountId, input.account!.effectiveFrom), 'account.effectiveFrom');
     await this.changed();
     const after = await this.snapshots.get();
@@ -110,14 +111,16 @@ export class DevicesService {
     const cur = snap.devices.get(id);
     if (cur === undefined) throw notFound('device', id);
     const protocol = patch.protocol ?? cur.protocol;
+    // A new `protocol` alone keeps the other protocols listed; `protocols` replaces the list.
+    const protocols = allowedProtocols(protocol, patch.protocols ?? cur.protocols.filter((p) => p !== cur.protocol));
     const status = patch.status ?? cur.status;
     if (patch.password !== undefined || !cur.hasPassword) {
-      await this.registry.upsert({ deviceId: id, protocol, password: patch.password ?? null, status });
+      await this.registry.upsert({ deviceId: id, protocol, protocols, password: patch.password ?? null, status });
     } else {
       // Keep the stored password: DeviceRegistry.upsert only takes a plain-text password, so the
       // row is written here with the hash it already has (same format, newer version).
       const hash = (await this.store.query<{ h: string }>(`SELECT password_hash AS h FROM devices FINAL WHERE device_id = ${sqlString(id)}`))[0]?.h ?? '';
-      await this.store.insert('devices', [{ device_id: id, protocol, password_hash: hash, status, version: String(Math.max(this.now(), cur.updatedAt + 1)), deleted: 0 }]);
+      await this.store.insert('devices', [{ device_id: id, protocol, protocols: protocols.slice(1), password_hash: hash, status, version: String(Math.max(this.now(), cur.updatedAt + 1)), deleted: 0 }]);
     }
     await this.changed();
     const after = await this.snapshots.get();

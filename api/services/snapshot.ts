@@ -8,6 +8,7 @@
  * previous snapshot. Read-your-writes in this process: a write through the API calls
  * `invalidate()`, and the next `get()` waits for a snapshot loaded after it.
  */
+import { allowedProtocols } from '../../store/devices.ts';
 import type { Logger } from 'pino';
 import { ConfigIndex, type DeviceAssignment, type RatingConfig, type TariffAssignment, timeline } from '../../rating/assignments.ts';
 import { type Period, localMidnight } from '../../rating/calendar.ts';
@@ -19,6 +20,8 @@ import { type AccountStatus, type BillingSettings, DEFAULT_BILLING } from '../sc
 export interface RegistryDevice {
   readonly deviceId: string;
   readonly protocol: string;
+  /** Every protocol it may log in with, `protocol` first. */
+  readonly protocols: readonly string[];
   readonly status: 'active' | 'blocked';
   readonly hasPassword: boolean;
   readonly updatedAt: number;
@@ -183,6 +186,7 @@ export class Snapshot {
 interface DeviceRow {
   device_id: string;
   protocol: string;
+  protocols: string[];
   status: string;
   has_password: number;
   v: string;
@@ -295,12 +299,12 @@ export class SnapshotSource {
     const startedAt = this.now();
     const [raw, deviceRows, profileRows] = await Promise.all([
       this.rating.config.load(),
-      this.store.query<DeviceRow>("SELECT device_id, protocol, status, password_hash != '' AS has_password, toString(version) AS v FROM devices FINAL WHERE deleted = 0"),
+      this.store.query<DeviceRow>("SELECT device_id, protocol, protocols, status, password_hash != '' AS has_password, toString(version) AS v FROM devices FINAL WHERE deleted = 0"),
       this.store.query<ProfileRow>('SELECT account_id, external_id, name, time_zone, currency, billing, status, toString(created_ts) AS created, toString(version) AS v FROM api_accounts FINAL'),
     ]);
     const devices = new Map<string, RegistryDevice>();
     for (const r of deviceRows) {
-      devices.set(r.device_id, { deviceId: r.device_id, protocol: r.protocol, status: r.status === 'blocked' ? 'blocked' : 'active', hasPassword: Number(r.has_password) === 1, updatedAt: Number(r.v) });
+      devices.set(r.device_id, { deviceId: r.device_id, protocol: r.protocol, protocols: allowedProtocols(r.protocol, r.protocols ?? []), status: r.status === 'blocked' ? 'blocked' : 'active', hasPassword: Number(r.has_password) === 1, updatedAt: Number(r.v) });
     }
     const profiles = new Map<string, AccountProfile>();
     for (const r of profileRows) {

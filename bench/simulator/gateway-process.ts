@@ -70,7 +70,7 @@ export async function startGatewayProcess(o: GatewayProcessOptions): Promise<Gat
     '--teltonika-tcp-port', String(ports.teltonika), '--teltonika-udp-port', String(ports.teltonika),
     '--wialon-tcp-port', String(ports.wialon), '--wialon-udp-port', String(ports.wialon),
     '--admin-host', '127.0.0.1', '--admin-port', String(ports.admin),
-    '--connections-per-address', '0', '--max-connections', '100000',
+    '--connections-per-address', '0', '--max-connections-per-address', '0', '--max-connections', '100000',
     '--log-level', 'warn',
     ...(o.extraArgs ?? []),
   ];

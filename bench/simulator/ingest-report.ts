@@ -104,7 +104,7 @@ export function renderResults(results: readonly RunResult[], ctx: ReportContext)
   const rows = ['| scenario | metric | target | measured | met |', '|---|---|---|---|---|', ...results.flatMap(rowsFor)];
   const lines = [
     `Measured ${new Date().toISOString().slice(0, 10)} with \`${ctx.command}\`: the gateway (\`fleetmeter serve\`, embedded chDB, ` +
-      `defaults plus \`--connections-per-address 0 --max-connections 100000 --log-level warn\`${ctx.gatewayArgs ? ` \`${ctx.gatewayArgs}\`` : ''}) ` +
+      `defaults plus \`--connections-per-address 0 --max-connections-per-address 0 --max-connections 100000 --log-level warn\`${ctx.gatewayArgs ? ` \`${ctx.gatewayArgs}\`` : ''}) ` +
       `as its own process, the simulator in the bench process, both on this machine.`,
     '',
     `Machine: ${machineLine(ctx.machine)}.`,

@@ -26,7 +26,7 @@ const PACKET_OVERHEAD = 1024;
 
 export async function startMqtt(
   ctx: GatewayContext,
-  options: MqttGatewayOptions & { readonly host: string; readonly maxConnections: number; readonly connectionsPerAddress: number; readonly idleTimeoutMs: number },
+  options: MqttGatewayOptions & { readonly host: string; readonly maxConnections: number; readonly connectionsPerAddress: number; readonly maxConnectionsPerAddress?: number; readonly idleTimeoutMs: number },
 ): Promise<MqttService | null> {
   const port = options.mqttPort ?? null;
   const tlsPort = options.mqttTlsPort ?? null;
@@ -50,6 +50,7 @@ export async function startMqtt(
       wsPort,
       maxConnections: options.maxConnections,
       connectionsPerAddressPerSecond: options.connectionsPerAddress,
+      maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 0,
       idleTimeoutMs: options.idleTimeoutMs,
       maxPacketBytes: ctx.limits.maxFrameSize + PACKET_OVERHEAD,
       prefix,

@@ -9,7 +9,6 @@
  *   on MQTT 5, answers with a reason code;
  * - rejects (CommitError) when storage did not commit: no ack, the sender redelivers.
  */
-import { toHex } from '../../protocols/common/hex.ts';
 import { protocolError, type ProtocolError } from '../../protocols/common/errors.ts';
 import { FORMAT_PROTOCOL, PAYLOAD_FORMATS, decodePayload, type PayloadFormat } from '../../protocols/mqtt/index.ts';
 import type { GatewayContext } from '../context.ts';
@@ -26,7 +25,6 @@ export interface TelemetryMessage {
 
 export type IngestOutcome = { readonly ok: true; readonly records: number } | { readonly ok: false; readonly error: ProtocolError };
 
-const HEX_LOG_BYTES = 1024;
 
 /** Per-message counters bound to their labels once (prom-client hashes a label object per call). */
 function boundMetrics(ctx: GatewayContext, mqttMetrics: MqttMetrics) {
@@ -74,14 +72,12 @@ export class MessageIngester {
         if (!r.ok) {
           ctx.metrics.decodeErrors.inc({ protocol, transport: 'mqtt', code: r.error.code });
           this.mqttMetrics.messages.inc({ source, outcome: 'invalid' });
-          ctx.log.warn(
-            { device: m.deviceId, topic: m.topic, source, format: m.format, code: r.error.code, payloadHex: toHex(m.payload, 0, Math.min(m.payload.length, HEX_LOG_BYTES)) },
-            r.error.message,
-          );
+          // Rate-limited, hex capped (error-log.ts): invalid payloads must not flood the log.
+          ctx.decodeErrorLog.report(ctx.log, { device: m.deviceId, topic: m.topic, source, format: m.format }, r.error.code, r.error.message, m.payload);
           resolve({ ok: false, error: r.error });
           return;
         }
-        if (r.warnings) ctx.log.warn({ device: m.deviceId, topic: m.topic, warnings: r.warnings }, 'payload decoded with warnings');
+        if (r.warnings) ctx.decodeErrorLog.report(ctx.log, { device: m.deviceId, topic: m.topic, warnings: r.warnings.slice(0, 10) }, 'warning', 'payload decoded with warnings', null);
         counters.records.inc(r.records.length);
         const records = r.records;
         ctx.pipeline

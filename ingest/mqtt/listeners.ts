@@ -11,7 +11,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Metrics } from '../metrics.ts';
-import { ConnectionRateLimiter } from '../rate-limit.ts';
+import { AddressConnectionCap, ConnectionRateLimiter } from '../rate-limit.ts';
 import { GuardedConnection, PacketSizeScanner } from './packet-guard.ts';
 import type { MqttMetrics } from './metrics.ts';
 
@@ -24,6 +24,8 @@ export interface MqttListenerOptions {
   readonly wsPort: number | null;
   readonly maxConnections: number;
   readonly connectionsPerAddressPerSecond: number;
+  /** Open connections from one source address, over all MQTT listeners (0 = unlimited). */
+  readonly maxConnectionsPerAddress: number;
   readonly idleTimeoutMs: number;
   readonly maxPacketBytes: number;
 }
@@ -44,6 +46,7 @@ export async function startMqttListeners(
 ): Promise<MqttListeners> {
   const { metrics, mqttMetrics, log } = deps;
   const limiter = new ConnectionRateLimiter(options.connectionsPerAddressPerSecond);
+  const perAddress = new AddressConnectionCap(options.maxConnectionsPerAddress);
   const open = new Set<GuardedConnection>();
   const servers: (NetServer | HttpServer)[] = [];
   const ports: MqttListeners['ports'] = {};
@@ -58,6 +61,7 @@ export async function startMqttListeners(
     };
     if (open.size >= options.maxConnections) return refuse('max-connections');
     if (!limiter.allow(address)) return refuse('rate-limit');
+    if (!perAddress.acquire(address)) return refuse('per-address');
     socket.setTimeout(options.idleTimeoutMs, () => {
       log.debug({ remote }, 'MQTT connection idle, closing');
       socket.destroy();
@@ -68,7 +72,10 @@ export async function startMqttListeners(
     });
     conn.on('error', (err) => log.debug({ remote, err: err.message }, 'MQTT socket error'));
     open.add(conn);
-    conn.once('close', () => open.delete(conn));
+    conn.once('close', () => {
+      open.delete(conn);
+      perAddress.release(address);
+    });
     accept(conn);
   };
 

@@ -17,6 +17,8 @@ export const PROTOCOL_ERROR_CODES = [
   'FM_ERR_NOT_LOGGED_IN',
   'FM_ERR_UNSUPPORTED',
   'FM_ERR_MALFORMED',
+  /** A record inside an accepted packet was refused (Wialon IPS black-box body): a warning, counted. */
+  'FM_ERR_BODY_REFUSED',
 ] as const;
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];
 

@@ -72,6 +72,21 @@ describe('TCP framer', () => {
     expect(f.push(Uint8Array.of(0xff, 0xff))).toStrictEqual([{ ok: true, frame: { kind: 'ping' } }, { ok: true, frame: { kind: 'ping' } }]);
   });
 
+  it('swallows 0xFF pings before the IMEI handshake too (§2 framing: "if the first byte is 0xFF, consume 1 byte")', () => {
+    // An FMB device whose link idled before it logged in: FF, FF, then E1 and E2 as captured.
+    const stream = concat(fromHex('FFFF'), E1, fromHex('FF'), E2);
+    for (const chunks of [[stream], Array.from(stream, (b) => Uint8Array.of(b)), [stream.subarray(0, 1), stream.subarray(1, 3), stream.subarray(3)]]) {
+      const f = createTcpFramer();
+      const kinds = chunks.flatMap((ch) => f.push(ch)).map((e) => (e.ok ? e.frame.kind : e.error.code));
+      expect(kinds).toEqual(['ping', 'ping', 'imei', 'ping', 'packet']);
+      expect(f.buffered).toBe(0);
+    }
+    // FF 00 is a ping and then the first byte of a handshake, not an IMEI length of 0xFF00.
+    const f = createTcpFramer();
+    expect(f.push(fromHex('FF00'))).toStrictEqual([{ ok: true, frame: { kind: 'ping' } }]);
+    expect(f.push(E1.subarray(1))).toStrictEqual([{ ok: true, frame: { kind: 'imei', imei: '356307042441013' } }]);
+  });
+
   it('accepts IMEI lengths 1..20 by default and only 15 when strict (§2)', () => {
     expect(frameAll([encodeImei('1')]).frames).toStrictEqual([{ kind: 'imei', imei: '1' }]);
     expect(frameAll([encodeImei('12345678901234567890')]).frames).toStrictEqual([{ kind: 'imei', imei: '12345678901234567890' }]);
@@ -92,7 +107,7 @@ describe('TCP framer', () => {
     const cases: { what: string; stream: Uint8Array; code: string; reply: string | null }[] = [
       { what: 'data before an IMEI (§11: close)', stream: E2, code: 'FM_ERR_NOT_LOGGED_IN', reply: null },
       { what: 'IMEI length 0x0100 (§2: reject)', stream: fromHex('0100'), code: 'FM_ERR_BAD_IMEI', reply: '00' },
-      { what: 'a ping before the IMEI', stream: fromHex('FF00'), code: 'FM_ERR_BAD_IMEI', reply: '00' },
+      { what: 'a ping, then data before an IMEI', stream: concat(fromHex('FF'), E2), code: 'FM_ERR_NOT_LOGGED_IN', reply: null },
       { what: 'non-digit IMEI (§11: IMEI rejected → 00, close)', stream: fromHex('000F33353633303730343234343130314A'), code: 'FM_ERR_BAD_IMEI', reply: '00' },
       { what: 'HTTP instead of a handshake', stream: new TextEncoder().encode('GET / HTTP/1.1\r\n'), code: 'FM_ERR_BAD_IMEI', reply: '00' },
       { what: 'bad preamble after login (§11: close)', stream: concat(E1, fromHex('0000010000000036')), code: 'FM_ERR_BAD_PREAMBLE', reply: null },

@@ -2,11 +2,13 @@
  * TCP stream framer (teltonika.md §2 "TCP stream framing algorithm"): cuts the byte stream of one
  * connection into the IMEI handshake, 0xFF pings and whole packets (preamble … CRC).
  *
- * - Stateful: the first frame must be the IMEI handshake (§11: data before an IMEI → close).
+ * - Stateful: the first frame must be the IMEI handshake (§11: data before an IMEI → close); 0xFF
+ *   pings are swallowed at any frame start, before the handshake too (§2 framing algorithm).
  * - "Need more" is a normal state. Only the header (≤ 9 bytes) is copied while a frame's length is
  *   unknown; once known, a frame that lies inside one chunk is returned as a view of that chunk
- *   (zero copy: do not reuse a chunk's memory after pushing it), otherwise it is assembled in one
- *   buffer of exactly its length, which is ≤ maxFrameSize (checked before allocating).
+ *   (zero copy: do not reuse a chunk's memory after pushing it), otherwise it is assembled in a
+ *   buffer that grows with the bytes that arrive (GrowableBytes), never preallocated to the length
+ *   the header announces: a peer announcing the largest frame and going silent costs what it sent.
  * - Every error is fatal (the stream cannot be resynchronised): the event carries the reply §11
  *   prescribes (or null), and the framer ignores all later input. Ingest closes the connection.
  * - Length checks (§2, §11): L + 12 > maxFrameSize → FM_ERR_FRAME_TOO_LARGE; L below the minimum of
@@ -17,6 +19,7 @@
  *   decides what a second handshake means. Any other non-zero preamble → FM_ERR_BAD_PREAMBLE.
  */
 import { ProtocolFault } from '../common/errors.ts';
+import { GrowableBytes } from '../common/growable.ts';
 import { DEFAULT_MAX_FRAME_SIZE } from '../types.ts';
 import type { FrameEvent, Framer, FramerOptions } from '../types.ts';
 import { CODEC_12, CODEC_16, CODEC_8, CODEC_8E, MIN_RECORD_SIZE } from './avl.ts';
@@ -57,8 +60,9 @@ class TcpFramer implements Framer<TeltonikaTcpFrame> {
   private stage = STAGE_IMEI;
   private readonly head = new Uint8Array(HEADER_MAX);
   private headLen = 0;
-  private frame: Uint8Array | null = null;
-  private filled = 0;
+  /** Length of the frame being assembled in `body` (0: none). */
+  private frameLen = 0;
+  private readonly body = new GrowableBytes();
   private readonly maxFrameSize: number;
   private readonly strictImei: boolean;
   /** Set by `classify` when it returns 0. */
@@ -70,7 +74,11 @@ class TcpFramer implements Framer<TeltonikaTcpFrame> {
   }
 
   get buffered(): number {
-    return this.headLen + (this.frame === null ? 0 : this.filled);
+    return this.headLen + this.body.length;
+  }
+
+  get retained(): number {
+    return this.body.capacity;
   }
 
   push(chunk: Uint8Array): FrameEvent<TeltonikaTcpFrame>[] {
@@ -89,17 +97,15 @@ class TcpFramer implements Framer<TeltonikaTcpFrame> {
     const n = chunk.length;
     let pos = 0;
     while (pos < n && this.stage !== STAGE_DEAD) {
-      const frame = this.frame;
-      if (frame !== null) {
+      const frameLen = this.frameLen;
+      if (frameLen > 0) {
         // Assembling a frame of known length: copy what this chunk holds of it.
-        const take = Math.min(frame.length - this.filled, n - pos);
-        frame.set(chunk.subarray(pos, pos + take), this.filled);
-        this.filled += take;
+        const take = Math.min(frameLen - this.body.length, n - pos);
+        this.body.append(chunk.subarray(pos, pos + take), frameLen);
         pos += take;
-        if (this.filled === frame.length) {
-          this.frame = null;
-          this.filled = 0;
-          this.emit(frame, events);
+        if (this.body.length === frameLen) {
+          this.frameLen = 0;
+          this.emit(this.body.take(), events);
         }
         continue;
       }
@@ -111,7 +117,7 @@ class TcpFramer implements Framer<TeltonikaTcpFrame> {
             this.emit(chunk.subarray(pos, pos + len), events); // zero copy
             pos += len;
           } else {
-            this.frame = new Uint8Array(len); // len ≤ maxFrameSize, checked by classify
+            this.frameLen = len; // ≤ maxFrameSize, checked by classify; bytes are appended as they come
           }
           continue;
         }
@@ -134,11 +140,10 @@ class TcpFramer implements Framer<TeltonikaTcpFrame> {
         }
         if (len < 0) break;
         if (len > 0) {
-          const f = new Uint8Array(len); // len ≤ maxFrameSize; len > headLen (see classify)
-          f.set(this.head.subarray(0, this.headLen), 0);
-          this.filled = this.headLen;
+          // len ≤ maxFrameSize; len > headLen (see classify)
+          this.body.append(this.head.subarray(0, this.headLen), len);
           this.headLen = 0;
-          this.frame = f;
+          this.frameLen = len;
           continue;
         }
       }
@@ -153,6 +158,10 @@ class TcpFramer implements Framer<TeltonikaTcpFrame> {
    * frame.
    */
   private classify(b: Uint8Array, off: number, avail: number): number {
+    if (avail < 1) return -1;
+    // §2 framing: "if the first byte is 0xFF, consume 1 byte (ping)" — before the handshake too
+    // (a device whose link idled before it logged in); an IMEI length never starts with 0xFF.
+    if (b[off] === 0xff) return 1;
     if (this.stage === STAGE_IMEI) {
       if (avail < 2) return -2;
       const len = (b[off] << 8) | b[off + 1];
@@ -166,8 +175,6 @@ class TcpFramer implements Framer<TeltonikaTcpFrame> {
       }
       return 2 + len;
     }
-    if (avail < 1) return -1;
-    if (b[off] === 0xff) return 1; // §2 step 6: network ping
     if (avail < 2) return -2;
     const first = (b[off] << 8) | b[off + 1];
     if (first !== 0) {
@@ -230,8 +237,8 @@ class TcpFramer implements Framer<TeltonikaTcpFrame> {
     const fault = this.fault;
     this.stage = STAGE_DEAD;
     this.fault = null;
-    this.frame = null;
-    this.filled = 0;
+    this.frameLen = 0;
+    this.body.reset();
     this.headLen = 0;
     if (fault !== null) events.push({ ok: false, error: fault.error.toValue(), fatal: true, reply: fault.reply });
   }

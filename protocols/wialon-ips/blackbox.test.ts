@@ -24,7 +24,10 @@ describe('black box (§8)', () => {
     const r = decodeWire(wire(`#B#${SD('100000')}|garbage|${SD('250000')}|${D('100300')}`), V1);
     expect(replyText(r)).toBe('#AB#2\r\n');
     expect(recs(r)).toHaveLength(2);
-    expect(r.ok && r.type === 'B' && r.warnings?.map((w) => w.code)).toEqual(['FM_ERR_MALFORMED', 'FM_ERR_BAD_FIELD']);
+    // Their own code, so ingest can count them in fleetmeter_decode_errors_total; the §7 answer code
+    // the body would have earned is in the message.
+    expect(r.ok && r.type === 'B' && r.warnings?.map((w) => w.code)).toEqual(['FM_ERR_BODY_REFUSED', 'FM_ERR_BODY_REFUSED']);
+    expect(r.ok && r.type === 'B' && r.warnings?.map((w) => /code (-?\d+)/.exec(w.message)?.[1])).toEqual(['-1', '0']);
   });
   it('v2.0: CRC over everything up to and including the last | → #AB#n', () => {
     const r = decodeWire(withCrc('B', `${SD('100000')}|${D('100100')}|`), V2);

@@ -6,7 +6,7 @@
  * Answer (§8): `#AB#n`, n = bodies that parsed (the doc's recommendation); `#AB#` for a v2.0 CRC
  * error (the whole packet rejected). A v2.0 packet with no CRC after its last `|` is a structure
  * error (§12) and accepts nothing: `#AB#0`. Empty bodies (`a||b`, a trailing `|` in v1.1) are
- * skipped without counting.
+ * skipped without counting. A refused body is a warning with code `FM_ERR_BODY_REFUSED`.
  */
 import { protocolError, type ProtocolError } from '../common/errors.ts';
 import type { TelemetryRecord } from '../record.ts';
@@ -31,9 +31,9 @@ export function decodeBlackBox(packet: Uint8Array, bodyStart: number, ctx: Packe
     if (segments[i] === '') continue;
     const parsed = parseDataBody(segments[i]);
     if (!parsed.ok) {
-      (warnings ??= []).push(
-        protocolError(parsed.code === -1 ? 'FM_ERR_MALFORMED' : 'FM_ERR_BAD_FIELD', `black-box body ${i} refused (code ${parsed.code}): ${parsed.message}`),
-      );
+      // Its own code (the §7 answer code the body would have earned is in the message): ingest
+      // counts these in fleetmeter_decode_errors_total, they are not silently lost in `#AB#n`.
+      (warnings ??= []).push(protocolError('FM_ERR_BODY_REFUSED', `black-box body ${i} refused (code ${parsed.code}): ${parsed.message}`));
       continue;
     }
     records.push(bodyToRecord(parsed.body, opts));

@@ -13,15 +13,18 @@
  * - a line, binary block, container or inflated packet beyond `maxFrameSize` →
  *   `FM_ERR_FRAME_TOO_LARGE`, fatal (close the connection). After a fatal error the framer
  *   ignores all further input.
- * Memory: at most `maxFrameSize` (+1 for a CR awaiting its LF) is ever held; nothing is allocated
- * for a frame before its size is known to fit.
+ * Memory follows the bytes received, never the bytes announced: lines, binary blocks and containers
+ * are assembled in buffers that grow as bytes arrive (GrowableBytes), so `#I#65000;…` or `FF FFFF`
+ * followed by silence costs what was sent. At most `maxFrameSize` (+1 for a CR awaiting its LF) is
+ * ever held.
  */
 import { protocolError, type ProtocolError } from '../common/errors.ts';
+import { GrowableBytes } from '../common/growable.ts';
 import { DEFAULT_MAX_FRAME_SIZE, type FrameEvent, type Framer, type FramerOptions } from '../types.ts';
 import { BINARY_SIZE_FIELD } from './binary.ts';
 import { CONTAINER_HEADER, CONTAINER_MARKER, inflatePayload } from './compression.ts';
 import { parseHead } from './decoder.ts';
-import { concatBytes, CR, CRLF, HASH, LF, parseUnsigned, preview, utf8 } from './fields.ts';
+import { CR, CRLF, HASH, LF, parseUnsigned, preview, utf8 } from './fields.ts';
 
 export interface WialonFramerOptions extends FramerOptions {
   /**
@@ -45,12 +48,11 @@ class WialonTcpFramer implements Framer<Uint8Array> {
   private readonly rawLines: boolean;
   private readonly compression: boolean;
   private mode = START;
-  /** LINE: pending chunks of the current line (never containing LF). */
-  private parts: Uint8Array[] = [];
-  private partsLen = 0;
-  /** BINARY / CONTAINER_*: the preallocated block being filled. */
-  private block: Uint8Array = new Uint8Array(0);
-  private fill = 0;
+  /** LINE: the pending part of the current line (never containing LF). */
+  private readonly pending = new GrowableBytes();
+  /** BINARY / CONTAINER_*: the block being filled, and its known total length. */
+  private readonly block = new GrowableBytes();
+  private blockLen = 0;
   private events: FrameEvent<Uint8Array>[] = [];
 
   constructor(opts: WialonFramerOptions) {
@@ -60,9 +62,11 @@ class WialonTcpFramer implements Framer<Uint8Array> {
   }
 
   get buffered(): number {
-    if (this.mode === LINE) return this.partsLen;
-    if (this.mode === BINARY || this.mode === CONTAINER_HEAD || this.mode === CONTAINER_BODY) return this.fill;
-    return 0;
+    return this.pending.length + this.block.length;
+  }
+
+  get retained(): number {
+    return this.pending.capacity + this.block.capacity;
   }
 
   push(chunk: Uint8Array): FrameEvent<Uint8Array>[] {
@@ -73,8 +77,7 @@ class WialonTcpFramer implements Framer<Uint8Array> {
       switch (this.mode) {
         case START:
           if (chunk[pos] === CONTAINER_MARKER && this.compression) {
-            this.block = new Uint8Array(CONTAINER_HEADER);
-            this.fill = 0;
+            this.startBlock(CONTAINER_HEADER);
             this.mode = CONTAINER_HEAD;
           } else {
             this.mode = LINE;
@@ -86,11 +89,10 @@ class WialonTcpFramer implements Framer<Uint8Array> {
         case BINARY:
         case CONTAINER_HEAD:
         case CONTAINER_BODY: {
-          const take = Math.min(this.block.length - this.fill, n - pos);
-          this.block.set(chunk.subarray(pos, pos + take), this.fill);
-          this.fill += take;
+          const take = Math.min(this.blockLen - this.block.length, n - pos);
+          this.block.append(chunk.subarray(pos, pos + take), this.blockLen);
           pos += take;
-          if (this.fill === this.block.length) this.blockDone();
+          if (this.block.length === this.blockLen) this.blockDone();
           break;
         }
       }
@@ -101,20 +103,18 @@ class WialonTcpFramer implements Framer<Uint8Array> {
   /** End of input (used for the inside of a container, §4.1: the trailing `\r\n` may be omitted). */
   finish(): FrameEvent<Uint8Array>[] {
     this.events = [];
-    if (this.mode === LINE && this.partsLen > 0) {
-      let line = concatBytes(this.parts, this.partsLen);
-      this.resetLine();
+    if (this.mode === LINE && this.pending.length > 0) {
+      let line = this.pending.take();
       this.mode = START;
       if (line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
       this.line(line); // may open a binary block that can no longer be filled
     }
     if (this.mode === BINARY || this.mode === CONTAINER_HEAD || this.mode === CONTAINER_BODY) {
-      this.error('FM_ERR_TRUNCATED', `input ended ${this.block.length - this.fill} bytes short of a ${this.block.length}-byte block`, false);
+      this.error('FM_ERR_TRUNCATED', `input ended ${this.blockLen - this.block.length} bytes short of a ${this.blockLen}-byte block`, false);
     }
     if (this.mode !== DEAD) {
       this.mode = START;
-      this.block = new Uint8Array(0);
-      this.fill = 0;
+      this.startBlock(0);
     }
     return this.events;
   }
@@ -122,40 +122,28 @@ class WialonTcpFramer implements Framer<Uint8Array> {
   private readLine(chunk: Uint8Array, pos: number): number {
     const lf = chunk.indexOf(LF, pos);
     const end = lf < 0 ? chunk.length : lf;
-    const len = this.partsLen + (end - pos);
+    const len = this.pending.length + (end - pos);
     // The CR of a CRLF is not part of the frame; don't count it against the limit.
-    const last = end > pos ? chunk[end - 1] : this.lastPendingByte();
+    const last = end > pos ? chunk[end - 1] : this.pending.last();
     const effective = last === CR ? len - 1 : len;
     if (effective > this.max) {
       this.error('FM_ERR_FRAME_TOO_LARGE', `line longer than ${this.max} bytes (maxFrameSize)`, true);
       return chunk.length;
     }
     if (lf < 0) {
-      this.parts.push(chunk.slice(pos)); // copy: the caller may reuse its buffer
-      this.partsLen = len;
+      this.pending.append(chunk.subarray(pos), this.max + 1); // a copy: the caller may reuse its buffer
       return chunk.length;
     }
-    let line: Uint8Array;
-    if (this.partsLen === 0) line = chunk.slice(pos, end);
-    else {
-      this.parts.push(chunk.subarray(pos, end));
-      line = concatBytes(this.parts, len);
-    }
-    this.resetLine();
+    this.pending.append(chunk.subarray(pos, end), len);
+    const line = this.pending.take();
     this.line(effective === len ? line : line.subarray(0, effective));
     if (this.mode === LINE) this.mode = START;
     return lf + 1;
   }
 
-  private lastPendingByte(): number {
-    if (this.parts.length === 0) return -1;
-    const p = this.parts[this.parts.length - 1];
-    return p[p.length - 1];
-  }
-
-  private resetLine(): void {
-    this.parts = [];
-    this.partsLen = 0;
+  private startBlock(total: number): void {
+    this.block.reset();
+    this.blockLen = total;
   }
 
   /** A complete line without its terminator. */
@@ -185,22 +173,19 @@ class WialonTcpFramer implements Framer<Uint8Array> {
       this.error('FM_ERR_FRAME_TOO_LARGE', `#${head.type}# announces ${size} bytes of binary, frame would be ${total} > ${this.max}`, true);
       return;
     }
-    const block = new Uint8Array(total);
-    block.set(line, 0);
-    block.set(CRLF, line.length);
+    this.startBlock(total);
+    this.block.append(line, total);
+    this.block.append(CRLF, total);
     if (size === 0) {
-      this.events.push({ ok: true, frame: block });
+      this.events.push({ ok: true, frame: this.block.take() });
       return;
     }
-    this.block = block;
-    this.fill = line.length + 2;
     this.mode = BINARY;
   }
 
   private blockDone(): void {
-    const block = this.block;
-    this.block = new Uint8Array(0);
-    this.fill = 0;
+    const block = this.block.take();
+    this.blockLen = 0;
     if (this.mode === BINARY) {
       this.mode = START;
       this.events.push({ ok: true, frame: block });
@@ -217,7 +202,7 @@ class WialonTcpFramer implements Framer<Uint8Array> {
         this.error('FM_ERR_MALFORMED', 'empty compressed container', false);
         return;
       }
-      this.block = new Uint8Array(size);
+      this.startBlock(size);
       this.mode = CONTAINER_BODY;
       return;
     }
@@ -247,9 +232,8 @@ class WialonTcpFramer implements Framer<Uint8Array> {
 
   private die(): void {
     this.mode = DEAD;
-    this.resetLine();
-    this.block = new Uint8Array(0);
-    this.fill = 0;
+    this.pending.reset();
+    this.startBlock(0);
   }
 }
 
