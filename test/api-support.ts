@@ -48,7 +48,15 @@ export interface Reply {
 
 const silent = pino({ level: process.env.FLEETMETER_TEST_LOG ?? 'silent' });
 
-export async function startTestApi(store: Store, options: { gateway?: boolean; now?: () => number; presenceCache?: LiveOptions['presenceCache']; billingOps?: BillingOpsOptions } = {}): Promise<TestApi> {
+/**
+ * `claimSettleMs`: the claims' settle time (store/claims.ts). Default here 25 ms, not the
+ * production 250 ms: a test that does not race its creates wins every claim whatever the settle
+ * time, and a suite of creates would otherwise wait 250 ms each; tests that race pass 250.
+ */
+export async function startTestApi(
+  store: Store,
+  options: { gateway?: boolean; now?: () => number; presenceCache?: LiveOptions['presenceCache']; billingOps?: BillingOpsOptions; claimSettleMs?: number; claimStaleMs?: number } = {},
+): Promise<TestApi> {
   await migrate(store, allMigrations);
   const live = createLive(store, { log: silent, flushMs: 100, fleetRefreshMs: 500, presenceCache: options.presenceCache });
   await live.start();
@@ -62,7 +70,7 @@ export async function startTestApi(store: Store, options: { gateway?: boolean; n
     await registry.start();
   }
   const api = await startApi(
-    { store, live, registry, logger: silent, log: silent, migrations: allMigrations.map((m) => m.id), snapshotPollMs: 200, now: options.now, billingOps: options.billingOps },
+    { store, live, registry, logger: silent, log: silent, migrations: allMigrations.map((m) => m.id), snapshotPollMs: 200, now: options.now, billingOps: options.billingOps, claimSettleMs: options.claimSettleMs ?? 25, claimStaleMs: options.claimStaleMs },
     { host: '127.0.0.1', port: 0 },
   );
   const key = async (scope: 'read' | 'write' | 'admin') => (await api.services.keys.create(`test-${scope}`, [scope])).key;

@@ -14,6 +14,7 @@ import { type Period, periodDates } from '../../rating/calendar.ts';
 import { RatingConfigStore } from '../../rating/config-store.ts';
 import { addDays } from '../../rating/time.ts';
 import type { StatementStore } from '../../rating/statement-store.ts';
+import type { Claims } from '../../store/claims.ts';
 import type { Store } from '../../store/types.ts';
 import { ApiError, type ApiErrorCode } from '../errors.ts';
 import type { Actor, AuditLog } from './audit.ts';
@@ -100,10 +101,11 @@ export class BillingService {
     statements: StatementStore,
     private readonly events: BillingEvents,
     private readonly audit: AuditLog,
+    claims: Claims,
     private readonly now: () => number,
   ) {
     this.accounts = new SnapshotBillingAccounts(snapshots, statements);
-    this.ledger = new PaymentLedger(store, this.accounts);
+    this.ledger = new PaymentLedger(store, this.accounts, claims);
     this.suspension = new SuspensionService({ store, accounts: this.accounts, ledger: this.ledger, events, ratingConfig: new RatingConfigStore(store), onRatingChange: () => snapshots.invalidate() });
   }
 

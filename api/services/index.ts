@@ -6,6 +6,7 @@ import { BillingEvents } from '../../billing/events.ts';
 import { suspensionEvaluateJob } from '../../billing/jobs.ts';
 import type { BillingOps, BillingOpsOptions } from '../../billing/ops.ts';
 import { RatingService } from '../../rating/service.ts';
+import { Claims } from '../../store/claims.ts';
 import type { Store } from '../../store/types.ts';
 import { ApiKeys } from '../api-keys.ts';
 import type { Live } from '../live.ts';
@@ -35,6 +36,10 @@ export interface ApiDeps {
   readonly snapshotPollMs?: number;
   /** Compute every device's usage of this month in the background at start (warm cache). Default false. */
   readonly prewarmUsage?: boolean;
+  /** Claims (store/claims.ts), what decides every create that must be unique: settle time. Default 250 ms. */
+  readonly claimSettleMs?: number;
+  /** A claim this old whose row never appeared is a dead attempt its content may adopt. Default 60 000 ms. */
+  readonly claimStaleMs?: number;
   /** Webhooks, e-mail, scheduled jobs (billing/ops.ts); the scheduler runs only once started (`fleetmeter serve`). */
   readonly billingOps?: BillingOpsOptions;
 }
@@ -47,6 +52,8 @@ export class ApiServices {
   readonly keys: ApiKeys;
   readonly audit: AuditLog;
   readonly idempotency: IdempotencyStore;
+  /** Who wins a create that must be unique (accounts, external ids, tariff versions, devices, assignments, payments). */
+  readonly claims: Claims;
   readonly snapshots: SnapshotSource;
   readonly fleetHealth: FleetHealth;
   readonly usage: UsageService;
@@ -75,6 +82,7 @@ export class ApiServices {
     this.keys = new ApiKeys(deps.store, now);
     this.audit = new AuditLog(deps.store, now);
     this.idempotency = new IdempotencyStore(deps.store, now);
+    this.claims = new Claims(deps.store, { now, settleMs: deps.claimSettleMs, staleMs: deps.claimStaleMs });
     this.snapshots = new SnapshotSource(deps.store, this.rating, { pollMs: deps.snapshotPollMs, log: deps.log, now });
     this.fleetHealth = new FleetHealth(deps.live.fleet, now);
     this.usage = new UsageService({
@@ -86,11 +94,11 @@ export class ApiServices {
       presenceUnchangedSinceRead: (id) => deps.live.presenceCache.unchangedSinceRead(id),
       now,
     });
-    this.accounts = new AccountsService(deps.store, this.rating, this.snapshots, this.audit, now);
-    this.devices = new DevicesService(deps.store, this.rating, deps.registry, this.snapshots, deps.live.fleet, this.audit, now);
-    this.tariffs = new TariffsService(this.rating, this.snapshots, this.audit);
+    this.accounts = new AccountsService(deps.store, this.rating, this.snapshots, this.audit, this.claims, now);
+    this.devices = new DevicesService(deps.store, this.rating, deps.registry, this.snapshots, deps.live.fleet, this.audit, this.claims, now);
+    this.tariffs = new TariffsService(deps.store, this.rating, this.snapshots, this.audit, this.claims);
     this.events = new BillingEvents(deps.store, now);
-    this.billing = new BillingService(deps.store, this.snapshots, this.rating.statements, this.events, this.audit, now);
+    this.billing = new BillingService(deps.store, this.snapshots, this.rating.statements, this.events, this.audit, this.claims, now);
     // A change of billing settings (mode, terms, credit limit) is applied at once.
     this.accounts.onBillingChange = (id) => this.billing.suspension.evaluate(id, now()).then(() => undefined);
     this.statements = new StatementsService(this.rating, this.snapshots, this.audit, now, this.events);
