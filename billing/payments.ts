@@ -50,6 +50,9 @@ export function paymentId(accountId: string, externalId: string): string {
 
 const hashOf = (parts: readonly string[]) => createHash('sha256').update(parts.join('\0')).digest('hex');
 
+/** What a posting's claim is for (store/claims.ts): its normalized amount, currency and value date. */
+export const postingIntent = (amount: string, currency: string, date: string) => hashOf([amount, currency, date]);
+
 interface PaymentRow {
   external_id: string;
   payment_id: string;
@@ -145,7 +148,7 @@ export class PaymentLedger {
     }
     const normalized = formatMoney(amount, cur);
     const id = paymentId(accountId, input.externalId);
-    const requestHash = hashOf([normalized, input.currency, input.date]);
+    const requestHash = postingIntent(normalized, input.currency, input.date);
     const match = (p: Payment) => p.amount === normalized && p.currency === input.currency && p.date === input.date;
     const existing = (await this.read(accountId)).find((p) => p.externalId === input.externalId);
     if (existing !== undefined) return { payment: this.sameOrConflict(existing, match), created: false };

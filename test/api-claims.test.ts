@@ -11,6 +11,8 @@
  * process) they share the store.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postingIntent } from '../billing/payments.ts';
+import { Claims } from '../store/claims.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { sqlString } from '../store/sql.ts';
 import { backends } from './support/backends.ts';
@@ -138,4 +140,76 @@ for (const backend of backends) {
       });
     }
   });
+}
+
+/**
+ * A create that dies between its claim and its write: a retry with the same body completes it
+ * once the claim is stale (`claimStaleMs`), a different body stays refused. The API clock is
+ * injected (it dates the claims); waits are real.
+ */
+for (const backend of backends) {
+  describe(`a create that died between claim and write, on ${backend.name}`, () => {
+    let t: TestApi;
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let clock = Date.parse('2026-02-05T09:00:00Z');
+    beforeAll(async () => {
+      const opened = await backend.open();
+      ({ store, cleanup } = opened);
+      t = await startTestApi(store, { now: () => clock, claimStaleMs: 60_000 });
+      expect((await t.call('POST', '/v1/accounts', { body: { id: 'eu', name: 'EU', timeZone: 'Europe/Berlin', currency: 'EUR' } })).status).toBe(201);
+    }, 60_000);
+    afterAll(async () => {
+      await t?.close();
+      await cleanup?.();
+    });
+
+    it('an account whose profile write failed after its claim and rating row: the same body completes it after claimStaleMs', async () => {
+      const body = { id: 'half', name: 'Half', timeZone: 'Europe/Berlin', currency: 'EUR', externalId: '1C-half' };
+      // The profile table gone for a moment: the create claims, writes rating's row, then fails.
+      await store.command('RENAME TABLE api_accounts TO api_accounts_away');
+      const failed = await t.call('POST', '/v1/accounts', { body });
+      await store.command('RENAME TABLE api_accounts_away TO api_accounts');
+      expect(failed.status, failed.text).toBe(500);
+      t.api.services.snapshots.invalidate();
+      clock += 1_000;
+      // Within claimStaleMs the dead attempt may still be alive: 409, in progress.
+      const early = await t.call('POST', '/v1/accounts', { body });
+      expect(early.status, early.text).toBe(409);
+      expect(early.json.details).toMatchObject({ inProgress: true });
+      clock += 60_000;
+      expectConflict(await t.call('POST', '/v1/accounts', { body: { ...body, name: 'Another' } }));
+      const retry = await t.call('POST', '/v1/accounts', { body });
+      expect(retry.status, retry.text).toBe(201);
+      expect(retry.json).toMatchObject({ id: 'half', name: 'Half', externalId: '1C-half' });
+      expectConflict(await t.call('POST', '/v1/accounts', { body }));
+      expect(Number((await store.query<{ n: string }>("SELECT count() AS n FROM api_accounts WHERE account_id = 'half'"))[0].n)).toBe(1);
+    });
+
+    it('a payment whose row was never written after its claim: the same body posts it after claimStaleMs, another body is 409', async () => {
+      const body = { amount: '10', currency: 'EUR', date: '2026-02-05', externalId: 'crash-1' };
+      // The attempt that died: the claim taken through the same mechanism, no row.
+      const dead = await new Claims(store, { now: () => clock, settleMs: 25 }).decide('payment:eu:crash-1', postingIntent('10.00', 'EUR', '2026-02-05'), async () => false);
+      expect(dead.kind).toBe('write');
+      clock += 1_000;
+      const early = await t.call('POST', '/v1/accounts/eu/payments', { body });
+      expect(early.status, early.text).toBe(409);
+      expect(early.json.details).toMatchObject({ reason: 'FM_BILLING_EXTERNAL_ID_REUSED', inProgress: true });
+      clock += 60_000;
+      const other = await t.call('POST', '/v1/accounts/eu/payments', { body: { ...body, amount: '11' } });
+      expect(other.status, other.text).toBe(409);
+      expect(other.json.details.reason).toBe('FM_BILLING_EXTERNAL_ID_REUSED');
+      const retry = await t.call('POST', '/v1/accounts/eu/payments', { body });
+      expect(retry.status, retry.text).toBe(201);
+      expect(retry.json).toMatchObject({ amount: '10.00', externalId: 'crash-1' });
+      const again = await t.call('POST', '/v1/accounts/eu/payments', { body });
+      expect(again.status, again.text).toBe(200);
+      expect(again.json).toEqual(retry.json);
+    });
+  });
+}
+
+function expectConflict(r: Reply): void {
+  expect(r.status, r.text).toBe(409);
+  expect(r.json.code).toBe('FM_ERR_CONFLICT');
 }

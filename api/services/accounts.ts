@@ -76,10 +76,17 @@ export class AccountsService {
   async create(input: AccountCreate, actor: Actor): Promise<Account> {
     const snap = await this.snapshots.get();
     const id = input.id ?? `acc_${randomBytes(6).toString('hex')}`;
-    if (snap.profile(id) !== undefined) throw conflict(`account ${JSON.stringify(id)} already exists`, { accountId: id });
+    const externalId = input.externalId ?? null;
+    const billing = { ...DEFAULT_BILLING, ...input.billing };
+    const status = input.status ?? 'active';
+    const intent = Claims.intent(canonicalJson({ id, externalId, name: input.name, timeZone: input.timeZone, currency: input.currency, billing, status }));
+    // An account rating knows without an API profile exists — unless it is the half-written create
+    // of this very content (its claim holds the id for it; rating's row is written first): a retry completes it.
+    if (snap.profile(id) !== undefined && (snap.profiles.has(id) || !(await this.claims.live(accountKey(id))).some((c) => c.intent === intent))) {
+      throw conflict(`account ${JSON.stringify(id)} already exists`, { accountId: id });
+    }
     await rated(() => assertTimeZone(input.timeZone), 'timeZone');
     await rated(() => currency(input.currency), 'currency');
-    const externalId = input.externalId ?? null;
     this.assertExternalIdFree(snap, externalId, id);
     const now = this.now();
     const profile: AccountProfile = {
@@ -88,14 +95,13 @@ export class AccountsService {
       name: input.name,
       timeZone: input.timeZone,
       currency: input.currency,
-      billing: { ...DEFAULT_BILLING, ...input.billing },
-      status: input.status ?? 'active',
+      billing,
+      status,
       createdAt: now,
       updatedAt: now,
     };
     // The cached check above answers the common case; the claims decide the race (store/claims.ts).
-    const content = { id, externalId, name: profile.name, timeZone: profile.timeZone, currency: profile.currency, billing: profile.billing, status: profile.status };
-    const claimed = await this.claims.decide(accountKey(id), Claims.intent(canonicalJson(content)), () => this.stored(id));
+    const claimed = await this.claims.decide(accountKey(id), intent, () => this.stored(id));
     if (claimed.kind !== 'write') throw conflict(`account ${JSON.stringify(id)} already exists`, { accountId: id, ...inProgress(claimed) });
     if (externalId !== null) {
       const ext = await this.claims.decide(externalIdKey(externalId), id, () => this.stored(id, externalId));
