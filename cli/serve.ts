@@ -25,7 +25,7 @@ export async function run(args: string[]): Promise<number> {
   if (config.apiPort !== null) {
     try {
       api = await startApi(
-        { store, live, registry: gateway.context.registry, logger: log, log, migrations: allMigrations.map((m) => m.id), metricsRegistries: [gateway.metrics.registry], prewarmUsage: true, billingOps: billingOpsOptions(config) },
+        { store, live, registry: gateway.context.registry, logger: log, log, migrations: allMigrations.map((m) => m.id), metricsRegistries: [gateway.metrics.registry], prewarmUsage: true, billingOps: billingOpsOptions(config), claimSettleMs: config.claimSettleMs, claimStaleMs: config.claimStaleMs },
         { host: config.apiHost, port: config.apiPort },
       );
     } catch (err) {
@@ -73,5 +73,6 @@ export function billingOpsOptions(c: Config): BillingOpsOptions {
     periodCloseDay: c.periodCloseDay,
     silentHours: c.silentHours,
     leaseMs: c.jobLeaseMs,
+    leaseSettleMs: c.claimSettleMs,
   };
 }
