@@ -8,7 +8,7 @@
  * claimed for the body (store/claims.ts) before the payment row is written, and only the claim's
  * winner writes it; postings racing with the same body get the winner's payment, with another body
  * 409 (see post()).
- * A reversal is a separate append, idempotent the same way (same reason → replay).
+ * A reversal is a separate append, claimed and idempotent the same way (same reason → replay).
  */
 import { createHash } from 'node:crypto';
 import { Dec, currency as currencyOf, formatMoney } from '../rating/pricing/money.ts';
@@ -190,9 +190,19 @@ export class PaymentLedger {
       throw billingError('FM_BILLING_ALREADY_REVERSED', `payment ${id} was already reversed at ${new Date(q.reversal!.at).toISOString()} (reason ${JSON.stringify(q.reversal!.reason)})`, { paymentId: id });
     };
     if (p.reversal !== null) return { payment: sameOrConflict(p), created: false };
-    await this.store.insert(REVERSALS_TABLE, [{ account_id: accountId, payment_id: id, reason, request_hash: hashOf([reason]), reversed_ts: now, key_id: keyId }]);
+    // The claim decides a race (store/claims.ts); only its winner writes the reversal.
+    const claimed = await this.claims.decide(`payment-reversal:${accountId}:${id}`, hashOf([reason]), async () => {
+      const rows = await this.store.query(`SELECT payment_id FROM ${REVERSALS_TABLE} WHERE account_id = ${sqlString(accountId)} AND payment_id = ${sqlString(id)} LIMIT 1`);
+      return rows.length > 0;
+    });
+    if (claimed.kind === 'write') {
+      await this.store.insert(REVERSALS_TABLE, [{ account_id: accountId, payment_id: id, reason, request_hash: hashOf([reason]), reversed_ts: now, key_id: keyId }]);
+    }
     const after = await this.get(accountId, id);
-    if (after.reversal !== null && after.reversal.at === now && after.reversal.reason === reason) return { payment: after, created: true };
+    if (after.reversal === null) {
+      throw billingError('FM_BILLING_ALREADY_REVERSED', `payment ${id} is being reversed at the same time${claimed.kind === 'other' ? ' with another reason' : ''}; retry to learn which reversal stands`, { paymentId: id, inProgress: true });
+    }
+    if (claimed.kind === 'write' && after.reversal.reason === reason) return { payment: after, created: true };
     return { payment: sameOrConflict(after), created: false };
   }
 

@@ -129,7 +129,7 @@ for (const backend of backends) {
         expect(await count(`SELECT count() AS n FROM rating_tariff_assignments WHERE account_id = ${sqlString(account)} AND effective_from = '2025-05-01'`)).toBe(1);
       });
 
-      it(`payments: one externalId, ${on}: same body → one 201 and 200 replays; other bodies → 409`, async () => {
+      it(`payments and reversals: one externalId, ${on}: same body → one 201 and 200 replays; other bodies → 409`, async () => {
         const body = { amount: '10.00', currency: 'EUR', date: '2026-02-05', externalId: `pay-${tag}` };
         const rs = await fire(where, '/v1/accounts/eu/payments', many(() => body));
         expect(statuses(rs), rs.map((r) => r.text).join('\n')).toEqual([...many(() => 200).slice(1), 201]);
@@ -137,6 +137,13 @@ for (const backend of backends) {
         const other = await fire(where, '/v1/accounts/eu/payments', many((i) => ({ ...body, externalId: `pay2-${tag}`, amount: `1${i}.00` })));
         expect(statuses(other), other.map((r) => r.text).join('\n')).toEqual([201, ...many(() => 409).slice(1)]);
         expect(await count(`SELECT count() AS n FROM billing_payments WHERE external_id IN (${sqlString(`pay-${tag}`)}, ${sqlString(`pay2-${tag}`)})`)).toBe(2);
+        // Reversals of one payment: one 201; the winner's reason again 200, another 409.
+        const id = rs[0].json.id;
+        const rev = await fire(where, `/v1/accounts/eu/payments/${id}/reversal`, many((i) => ({ reason: i % 2 === 0 ? 'bank recall' : 'duplicate' })));
+        const won = rev.filter((r) => r.status === 201);
+        expect(won.length, rev.map((r) => r.text).join('\n')).toBe(1);
+        for (const [i, r] of rev.entries()) if (r.status !== 201) expect(r.status, r.text).toBe((i % 2 === 0 ? 'bank recall' : 'duplicate') === won[0].json.reversal.reason ? 200 : 409);
+        expect(await count(`SELECT count() AS n FROM billing_payment_reversals WHERE payment_id = ${sqlString(id)}`)).toBe(1);
       });
     }
   });
