@@ -40,6 +40,7 @@
  * `staleMs` must exceed the longest time between winning a claim and committing the row (the
  * store's request timeout bounds it).
  *
+ * Rows are kept: a claim, and a withdrawal per loser, per create — creates are rare, the table small.
  * Portable subset (ClickHouse 18.16 … current): MergeTree, String, Int64, UInt8.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -111,6 +112,9 @@ export type Decision =
   | { readonly kind: 'pending'; readonly winner: Claim }
   /** Another content holds the key. */
   | { readonly kind: 'other'; readonly winner: Claim };
+
+/** Error details for a create that lost to its own content still being written by another attempt (`pending`). */
+export const inProgress = (d: Decision): { inProgress?: true } => (d.kind === 'pending' ? { inProgress: true } : {});
 
 interface Row {
   token: string;

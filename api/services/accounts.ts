@@ -4,7 +4,7 @@ import { assertTimeZone } from '../../rating/calendar.ts';
 import { currency } from '../../rating/pricing/index.ts';
 import type { RatingService } from '../../rating/service.ts';
 import { canonicalJson } from '../../rating/canonical-json.ts';
-import { Claims, type Decision } from '../../store/claims.ts';
+import { Claims, inProgress } from '../../store/claims.ts';
 import { sqlString } from '../../store/sql.ts';
 import type { Store } from '../../store/types.ts';
 import { ApiError, conflict, notFound, rated } from '../errors.ts';
@@ -23,9 +23,6 @@ export interface AccountFilter {
 const iso = (ms: number) => new Date(ms).toISOString();
 const accountKey = (id: string) => `account:${id}`;
 const externalIdKey = (externalId: string) => `account-external-id:${externalId}`;
-
-/** Error details for a create that lost to the same content still being written by another request. */
-export const inProgress = (d: Decision) => (d.kind === 'pending' ? { inProgress: true } : {});
 
 export class AccountsService {
   /** Called after a PATCH changed the billing settings (the suspension policy re-evaluates). */

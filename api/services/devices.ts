@@ -7,11 +7,10 @@
 import type { DeviceRegistry } from '../../ingest/device-registry.ts';
 import type { RatingService } from '../../rating/service.ts';
 import { canonicalJson } from '../../rating/canonical-json.ts';
-import { Claims } from '../../store/claims.ts';
+import { Claims, inProgress } from '../../store/claims.ts';
 import { sqlDate, sqlString } from '../../store/sql.ts';
 import type { Store } from '../../store/types.ts';
 import { conflict, dateConflict, notFound, rated } from '../errors.ts';
-import { inProgress } from './accounts.ts';
 import type { AssignmentInput, Device, DeviceCreate, DevicePatch, DiscoveredRegister } from '../schemas/devices.ts';
 import type { Actor, AuditLog } from './audit.ts';
 import { assertOpen, decideDated } from './effective-dates.ts';
@@ -92,7 +91,8 @@ export class DevicesService {
       await this.checkAssignment(snap, input.id, { accountId: input.account.accountId, effectiveFrom: input.account.effectiveFrom });
     }
     // The cached check above answers the common case; the claim decides the race (store/claims.ts).
-    const content = canonicalJson({ id: input.id, protocol: input.protocol, password: input.password ?? null, status: input.status ?? 'active', account: input.account ?? null });
+    // (Whether it has a password, never the password: claims are readable.)
+    const content = canonicalJson({ id: input.id, protocol: input.protocol, hasPassword: (input.password ?? null) !== null, status: input.status ?? 'active', account: input.account ?? null });
     const claimed = await this.claims.decide(`device:${input.id}`, Claims.intent(content), () => this.registered(input.id));
     if (claimed.kind !== 'write') throw conflict(`device ${JSON.stringify(input.id)} is already registered`, { deviceId: input.id, ...inProgress(claimed) });
     await this.registry.upsert({ deviceId: input.id, protocol: input.protocol, password: input.password ?? null, status: input.status ?? 'active' });
