@@ -87,6 +87,19 @@ for (const backend of backends) {
         expect(again.status, again.text).toBe(201);
       });
 
+      it(`PATCHing several accounts to one externalId, ${on}: one 200, the rest 409; the id it leaves is free again`, async () => {
+        for (const i of many((k) => k)) expect((await a.call('POST', '/v1/accounts', { body: { id: `p-${tag}-${i}`, name: 'P', timeZone: 'UTC', currency: 'EUR' } })).status).toBe(201);
+        await seenByB(`/v1/accounts/p-${tag}-${N - 1}`);
+        const rs = await Promise.all(many((i) => (where === 'two' && i % 2 === 1 ? b : a).http('PATCH', `/v1/accounts/p-${tag}-${i}`, { body: { externalId: `X-${tag}` } })));
+        expect(statuses(rs), rs.map((r) => r.text).join('\n')).toEqual([200, ...many(() => 409).slice(1)]);
+        const holder = rs.find((r) => r.status === 200)!.json.id;
+        const moved = await a.http('PATCH', `/v1/accounts/${holder}`, { body: { externalId: `Y-${tag}` } });
+        expect(moved.status, moved.text).toBe(200);
+        const other = many((i) => `p-${tag}-${i}`).find((id) => id !== holder)!;
+        const taken = await a.http('PATCH', `/v1/accounts/${other}`, { body: { externalId: `X-${tag}` } });
+        expect(taken.status, taken.text).toBe(200);
+      });
+
       it(`tariffs and versions, ${on}: one 201 each; a version with the same content is 200 unchanged`, async () => {
         const rs = await fire(where, '/v1/tariffs', many((i) => ({ id: `t-${tag}`, effectiveFrom: '2024-01-01', definition: daily(`1.0${i}`) })));
         expect(statuses(rs), rs.map((r) => r.text).join('\n')).toEqual([201, ...many(() => 409).slice(1)]);
