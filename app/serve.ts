@@ -21,6 +21,8 @@ export interface AppOptions {
   /** The scheduler's tick; null: no scheduled jobs in this process. */
   readonly jobs: { readonly tickMs: number } | null;
   readonly billingOps: BillingOpsOptions;
+  /** Claims for creates that must be unique (store/claims.ts): settle and stale times (ms). */
+  readonly claims?: { readonly settleMs: number; readonly staleMs: number };
 }
 
 export interface App {
@@ -37,7 +39,7 @@ export async function startApp(o: AppOptions, log: Logger): Promise<App> {
   const store = await openAndMigrate(o.storage, log);
   log.info({ backend: store.backend, database: store.database }, 'storage ready');
   const metrics = createMetrics();
-  const services = buildServices(store, { log, billingOps: o.billingOps, metrics: metrics.registry });
+  const services = buildServices(store, { log, billingOps: o.billingOps, metrics: metrics.registry, claimSettleMs: o.claims?.settleMs, claimStaleMs: o.claims?.staleMs });
   let gateway: Gateway | null = null;
   let api: ApiServer | null = null;
   const stop = async () => {

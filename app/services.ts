@@ -21,6 +21,7 @@ import { SuspensionService } from '../billing/suspension.ts';
 import { RatingConfigStore } from '../rating/config-store.ts';
 import type { ImplausibleTimePolicy } from '../rating/plausibility.ts';
 import { RatingService } from '../rating/service.ts';
+import { Claims } from '../store/claims.ts';
 import type { Store } from '../store/types.ts';
 import { createBillingOps } from './billing-ops.ts';
 import { createLive, type Live, type LiveOptions } from './live.ts';
@@ -37,6 +38,10 @@ export interface ServicesOptions {
   readonly billingOps?: BillingOpsOptions;
   /** The Prometheus registry the billing metrics go to (the gateway's); none: no billing metrics. */
   readonly metrics?: Registry;
+  /** Claims (store/claims.ts), what decides every create that must be unique: settle time. Default 250 ms. */
+  readonly claimSettleMs?: number;
+  /** A claim this old whose row never appeared is a dead attempt its content may adopt. Default 60 000 ms. */
+  readonly claimStaleMs?: number;
 }
 
 export interface Services {
@@ -51,6 +56,7 @@ export interface Services {
   readonly events: BillingEvents;
   readonly billing: BillingService;
   readonly ops: BillingOps;
+  readonly claims: Claims;
   readonly metrics: BillingMetrics | null;
   /** Starts the live state and the snapshot poll (the scheduler waits for `startJobs`). */
   start(): Promise<void>;
@@ -71,7 +77,8 @@ export function buildServices(store: Store, o: ServicesOptions): Services {
   const events = new BillingEvents(store, now);
   // Billing's domain services read accounts from the snapshot; a suspension refreshes it at once.
   const accounts = new SnapshotBillingAccounts(snapshots, rating.statements);
-  const ledger = new PaymentLedger(store, accounts);
+  const claims = new Claims(store, { now, settleMs: o.claimSettleMs, staleMs: o.claimStaleMs });
+  const ledger = new PaymentLedger(store, accounts, claims);
   const suspension = new SuspensionService({ store, accounts, ledger, events, ratingConfig: new RatingConfigStore(store), onRatingChange: () => snapshots.invalidate() });
   const billing = new BillingService({ accounts, ledger, suspension }, snapshots, events, audit, now);
   // Billing metrics on the process registry (read at scrape time); the scheduler reports each run.
@@ -98,6 +105,7 @@ export function buildServices(store: Store, o: ServicesOptions): Services {
     live,
     rating,
     snapshots,
+    claims,
     fleetHealth,
     audit,
     events,

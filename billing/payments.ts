@@ -4,15 +4,17 @@
  * Idempotent on the external id (bank statement line, 1C document): a payment's id derives from
  * (account, external id); posting the same body again answers with the payment already recorded
  * (`created: false`), a different body under the same external id is refused
- * (FM_BILLING_EXTERNAL_ID_REUSED). Safe without transactions: a posting is appended as pending,
- * read back, and confirmed only when no other body is being posted; the first confirmed posting
- * is the payment for every reader (see post()).
- * A reversal is a separate append, idempotent the same way (same reason → replay).
+ * (FM_BILLING_EXTERNAL_ID_REUSED). Safe without transactions: the (account, external id) is
+ * claimed for the body (store/claims.ts) before the payment row is written, and only the claim's
+ * winner writes it; postings racing with the same body get the winner's payment, with another body
+ * 409 (see post()).
+ * A reversal is a separate append, claimed and idempotent the same way (same reason → replay).
  */
 import { createHash } from 'node:crypto';
 import { Dec, currency as currencyOf, formatMoney } from '../rating/pricing/money.ts';
 import { localDateOf } from '../rating/calendar.ts';
 import { isIsoDate, type IsoDate } from '../rating/time.ts';
+import type { Claims } from '../store/claims.ts';
 import { sqlString } from '../store/sql.ts';
 import type { Store } from '../store/types.ts';
 import { allocate, type Balance, type PostedPayment } from './allocation.ts';
@@ -46,10 +48,10 @@ export function paymentId(accountId: string, externalId: string): string {
   return 'pay_' + createHash('sha256').update(accountId).update('\0').update(externalId).digest('hex').slice(0, 24);
 }
 
-/** A pending posting younger than this with another body is a race in progress (ms). */
-const PENDING_RACE_MS = 10_000;
-
 const hashOf = (parts: readonly string[]) => createHash('sha256').update(parts.join('\0')).digest('hex');
+
+/** What a posting's claim is for (store/claims.ts): its normalized amount, currency and value date. */
+export const postingIntent = (amount: string, currency: string, date: string) => hashOf([amount, currency, date]);
 
 interface PaymentRow {
   external_id: string;
@@ -83,6 +85,7 @@ export class PaymentLedger {
   constructor(
     private readonly store: Store,
     private readonly accounts: BillingAccounts,
+    private readonly claims: Claims,
   ) {}
 
   private async requireAccount(accountId: string): Promise<BillingAccount> {
@@ -102,7 +105,7 @@ export class PaymentLedger {
       this.store.query<PaymentRow>(`SELECT external_id, payment_id, amount, currency, toString(value_date) AS value_day, request_hash, toString(posted_ts) AS posted, confirmed FROM ${PAYMENTS_TABLE} WHERE account_id = ${sqlString(accountId)}`),
       this.store.query<ReversalRow>(`SELECT payment_id, reason, request_hash, toString(reversed_ts) AS reversed FROM ${REVERSALS_TABLE} WHERE account_id = ${sqlString(accountId)}`),
     ]);
-    // Only confirmed postings are payments (see post()).
+    // Rows with confirmed = 0 are abandoned attempts of the scheme before claims: never payments.
     const payments = firstBy(prows.filter((r) => Number(r.confirmed) === 1), (r) => r.external_id, (r) => Number(r.posted), (r) => r.request_hash);
     const reversals = firstBy(rrows, (r) => r.payment_id, (r) => Number(r.reversed), (r) => r.request_hash);
     const out: Payment[] = [];
@@ -145,29 +148,30 @@ export class PaymentLedger {
     }
     const normalized = formatMoney(amount, cur);
     const id = paymentId(accountId, input.externalId);
-    const requestHash = hashOf([normalized, input.currency, input.date]);
+    const requestHash = postingIntent(normalized, input.currency, input.date);
     const match = (p: Payment) => p.amount === normalized && p.currency === input.currency && p.date === input.date;
     const existing = (await this.read(accountId)).find((p) => p.externalId === input.externalId);
     if (existing !== undefined) return { payment: this.sameOrConflict(existing, match), created: false };
-    // Two steps, no transaction: a pending row, a read back, then the confirming row. Of two
-    // postings racing with different bodies at most one confirms: the second to read back sees the
-    // first one's row (pending or confirmed) and yields with 409 — both may yield, never both win.
-    // Pending rows older than PENDING_RACE_MS are abandoned attempts and do not block a retry.
-    const row = { account_id: accountId, external_id: input.externalId, payment_id: id, amount: normalized, currency: input.currency, value_date: input.date, request_hash: requestHash, posted_ts: now, key_id: keyId };
-    await this.store.insert(PAYMENTS_TABLE, [{ ...row, confirmed: 0 }]);
-    const rows = await this.store.query<{ request_hash: string; posted: string; confirmed: number }>(
-      `SELECT request_hash, toString(posted_ts) AS posted, confirmed FROM ${PAYMENTS_TABLE} WHERE account_id = ${sqlString(accountId)} AND external_id = ${sqlString(input.externalId)}`,
-    );
-    const confirmed = rows.some((r) => Number(r.confirmed) === 1);
-    const racing = rows.some((r) => r.request_hash !== requestHash && Number(r.posted) > now - PENDING_RACE_MS);
-    if (confirmed || racing) {
-      const winner = (await this.read(accountId)).find((p) => p.externalId === input.externalId);
-      if (winner !== undefined) return { payment: this.sameOrConflict(winner, match), created: false };
-      throw billingError('FM_BILLING_EXTERNAL_ID_REUSED', `externalId ${JSON.stringify(input.externalId)} is being posted at the same time with another body; retry to learn which one stands`, { field: 'externalId', paymentId: id });
+    // The claim decides a race (store/claims.ts); only its winner writes the payment's row.
+    const claimed = await this.claims.decide(`payment:${accountId}:${input.externalId}`, requestHash, async () => {
+      const rows = await this.store.query(`SELECT payment_id FROM ${PAYMENTS_TABLE} WHERE account_id = ${sqlString(accountId)} AND external_id = ${sqlString(input.externalId)} AND confirmed = 1 LIMIT 1`);
+      return rows.length > 0;
+    });
+    if (claimed.kind === 'write') {
+      const row = { account_id: accountId, external_id: input.externalId, payment_id: id, amount: normalized, currency: input.currency, value_date: input.date, request_hash: requestHash, posted_ts: now, key_id: keyId, confirmed: 1 };
+      await this.store.insert(PAYMENTS_TABLE, [row]);
     }
-    await this.store.insert(PAYMENTS_TABLE, [{ ...row, confirmed: 1 }]);
-    const payment = (await this.read(accountId)).find((p) => p.externalId === input.externalId)!;
-    return { payment, created: true };
+    const payment = (await this.read(accountId)).find((p) => p.externalId === input.externalId);
+    if (payment === undefined) {
+      // Lost to another body not stored yet, or the same body still being written elsewhere.
+      throw billingError('FM_BILLING_EXTERNAL_ID_REUSED', `externalId ${JSON.stringify(input.externalId)} is being posted at the same time${claimed.kind === 'other' ? ' with another body' : ''}; retry to learn which one stands`, {
+        field: 'externalId',
+        paymentId: id,
+        inProgress: true,
+      });
+    }
+    if (claimed.kind === 'write' && match(payment)) return { payment, created: true };
+    return { payment: this.sameOrConflict(payment, match), created: false };
   }
 
   private sameOrConflict(p: Payment, match: (p: Payment) => boolean): Payment {
@@ -186,9 +190,19 @@ export class PaymentLedger {
       throw billingError('FM_BILLING_ALREADY_REVERSED', `payment ${id} was already reversed at ${new Date(q.reversal!.at).toISOString()} (reason ${JSON.stringify(q.reversal!.reason)})`, { paymentId: id });
     };
     if (p.reversal !== null) return { payment: sameOrConflict(p), created: false };
-    await this.store.insert(REVERSALS_TABLE, [{ account_id: accountId, payment_id: id, reason, request_hash: hashOf([reason]), reversed_ts: now, key_id: keyId }]);
+    // The claim decides a race (store/claims.ts); only its winner writes the reversal.
+    const claimed = await this.claims.decide(`payment-reversal:${accountId}:${id}`, hashOf([reason]), async () => {
+      const rows = await this.store.query(`SELECT payment_id FROM ${REVERSALS_TABLE} WHERE account_id = ${sqlString(accountId)} AND payment_id = ${sqlString(id)} LIMIT 1`);
+      return rows.length > 0;
+    });
+    if (claimed.kind === 'write') {
+      await this.store.insert(REVERSALS_TABLE, [{ account_id: accountId, payment_id: id, reason, request_hash: hashOf([reason]), reversed_ts: now, key_id: keyId }]);
+    }
     const after = await this.get(accountId, id);
-    if (after.reversal !== null && after.reversal.at === now && after.reversal.reason === reason) return { payment: after, created: true };
+    if (after.reversal === null) {
+      throw billingError('FM_BILLING_ALREADY_REVERSED', `payment ${id} is being reversed at the same time${claimed.kind === 'other' ? ' with another reason' : ''}; retry to learn which reversal stands`, { paymentId: id, inProgress: true });
+    }
+    if (claimed.kind === 'write' && after.reversal.reason === reason) return { payment: after, created: true };
     return { payment: sameOrConflict(after), created: false };
   }
 

@@ -1,7 +1,9 @@
 /**
  * Named jobs, run by whichever gateway instance holds the job's lease. Leases and runs live in
  * ClickHouse, which has no transactions and no compare-and-set, so a lease is claimed the
- * append-only way:
+ * append-only way — the claim mechanism of store/claims.ts (its order `firstClaim` and its
+ * write → settle → read-back step `contend`, and the same settle-time assumption), with epochs and
+ * expiry on top:
  *
  * - `billing_job_leases` holds claims `(job, epoch, owner, claimed_at, expires_at)`. The lease of a
  *   job is its highest epoch; among the claims of that epoch the earliest claim wins, then the
@@ -23,6 +25,7 @@
  * Time comes from an injected clock and waits from an injected `sleep`, so tests drive schedules
  * without waiting.
  */
+import { contend, firstClaim } from '../store/claims.ts';
 import { VersionClock } from '../store/versions.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -153,13 +156,9 @@ interface RunRow {
 
 /** The lease of a job from its claims: the highest epoch; within it the earliest claim, then the smallest owner. */
 export function leaseOf(claims: readonly LeaseView[]): LeaseView | null {
-  let best: LeaseView | null = null;
-  for (const c of claims) {
-    const better =
-      best === null || c.epoch > best.epoch || (c.epoch === best.epoch && (c.claimedAt < best.claimedAt || (c.claimedAt === best.claimedAt && c.owner < best.owner)));
-    if (better) best = c;
-  }
-  return best;
+  if (claims.length === 0) return null;
+  const epoch = claims.reduce((m, c) => Math.max(m, c.epoch), 0);
+  return firstClaim(claims.filter((c) => c.epoch === epoch), (c) => c.owner);
 }
 
 const toRun = (r: RunRow): JobRun => ({
@@ -213,9 +212,12 @@ export class Leases {
     }
     if (cur !== null && cur.expiresAt > now) return { held: false, lease: cur };
     const epoch = (cur?.epoch ?? 0) + 1;
-    await this.write(job, epoch, now, now + ttlMs);
-    if (this.settleMs > 0) await this.sleep(this.settleMs);
-    const won = leaseOf(await this.claims(job, epoch))!;
+    const won = (await contend(
+      { settleMs: this.settleMs, sleep: this.sleep },
+      () => this.write(job, epoch, now, now + ttlMs),
+      () => this.claims(job, epoch),
+      leaseOf,
+    ))!;
     return won.owner === this.owner ? { held: true, epoch } : { held: false, lease: won };
   }
 

@@ -2,10 +2,12 @@
  * Payment discipline tables (portable subset: MergeTree family, String, Int64, Date, UInt*).
  * No transactions, so every write is an append that is safe to repeat or to race:
  *
- * - `billing_payments`: rows per posting attempt of a payment, keyed by (account, external id): a
- *   pending row (`confirmed = 0`), then a confirming one (billing/payments.ts). The first confirmed
- *   posting — the earliest `posted_ts`, then the smaller `request_hash` — is the payment for every
- *   reader.
+ * - `billing_payments`: one row per payment, keyed by (account, external id), written only by the
+ *   winner of the external id's claim (store/claims.ts, billing/payments.ts), with `confirmed = 1`.
+ *   Rows with `confirmed = 0` are abandoned attempts of the pending/confirm scheme used before
+ *   claims and are ignored. Should two rows ever exist (two retries of a dead posting adopting its
+ *   claim at once: the same content), the earliest `posted_ts`, then the smaller `request_hash`,
+ *   is the payment for every reader.
  * - `billing_payment_reversals`: one row per reversal attempt; the first per payment wins likewise.
  * - `billing_suspension_decisions`: the decision log. `seq` numbers an account's decisions; two
  *   evaluations racing on the same `seq` write the same deterministic `decision_id` when they

@@ -51,6 +51,7 @@ export function appOptions(c: Config): AppOptions {
     api: c.apiPort === null ? null : { host: c.apiHost, port: c.apiPort },
     jobs: c.jobs === null ? null : { tickMs: c.jobTickMs },
     billingOps: billingOpsOptions(c),
+    claims: { settleMs: c.claimSettleMs, staleMs: c.claimStaleMs },
   };
 }
 
@@ -65,5 +66,6 @@ export function billingOpsOptions(c: Config): BillingOpsOptions {
     periodCloseDay: c.periodCloseDay,
     silentHours: c.silentHours,
     leaseMs: c.jobLeaseMs,
+    leaseSettleMs: c.claimSettleMs,
   };
 }

@@ -6,6 +6,7 @@ import type { Store } from './types.ts';
 export type { Migration, Store, StoreBackend } from './types.ts';
 export { migrate } from './migrate.ts';
 export { storeMigrations } from './schema.ts';
+export { Claims, type ClaimsOptions, type Decision } from './claims.ts';
 
 export type StoreConfig =
   | { readonly backend: 'chdb'; readonly path: string; readonly database: string }

@@ -11,6 +11,7 @@
  * the device time (not the receive time), so a resend days later still lands in the same partition
  * and is collapsed; an implausible device time falls back to the receive day (see `partitionDay`).
  */
+import { claimsMigrations } from './claims.ts';
 import type { Migration } from './types.ts';
 
 export const storeMigrations: readonly Migration[] = [
@@ -87,4 +88,6 @@ export const storeMigrations: readonly Migration[] = [
       },
     ],
   },
+  // Claims: the one mechanism for what must be unique (store/claims.ts).
+  ...claimsMigrations,
 ];

@@ -82,10 +82,10 @@ for (const backend of backends) {
 
     it('migrates once, and again as a no-op', async () => {
       const first = await migrate(store, storeMigrations);
-      expect(first.applied).toEqual(['0001_records', '0002_frames', '0003_records_io', '0004_frames_bytes']);
+      expect(first.applied).toEqual(['0001_records', '0002_frames', '0003_records_io', '0004_frames_bytes', '0005_claims']);
       const second = await migrate(store, storeMigrations);
       expect(second.applied).toEqual([]);
-      expect(second.alreadyApplied).toEqual(['0001_records', '0002_frames', '0003_records_io', '0004_frames_bytes']);
+      expect(second.alreadyApplied).toEqual(['0001_records', '0002_frames', '0003_records_io', '0004_frames_bytes', '0005_claims']);
     });
 
     it('a guarded statement runs only while its skipIf finds nothing (ADD COLUMN has no IF NOT EXISTS on 18.16)', async () => {

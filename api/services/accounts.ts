@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { assertTimeZone } from '../../rating/calendar.ts';
 import { currency } from '../../rating/pricing/index.ts';
 import type { RatingService } from '../../rating/service.ts';
+import { canonicalJson } from '../../rating/canonical-json.ts';
+import { Claims, inProgress } from '../../store/claims.ts';
+import { sqlString } from '../../store/sql.ts';
 import type { Store } from '../../store/types.ts';
 import { ApiError, conflict, notFound, rated } from '../errors.ts';
 import { type Account, type AccountCreate, type AccountPatch, DEFAULT_BILLING } from '../schemas/accounts.ts';
@@ -18,6 +21,8 @@ export interface AccountFilter {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const accountKey = (id: string) => `account:${id}`;
+const externalIdKey = (externalId: string) => `account-external-id:${externalId}`;
 
 export class AccountsService {
   /** Called after a PATCH changed the billing settings (the suspension policy re-evaluates). */
@@ -28,6 +33,7 @@ export class AccountsService {
     private readonly rating: RatingService,
     private readonly snapshots: SnapshotSource,
     private readonly audit: AuditLog,
+    private readonly claims: Claims,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -67,10 +73,17 @@ export class AccountsService {
   async create(input: AccountCreate, actor: Actor): Promise<Account> {
     const snap = await this.snapshots.get();
     const id = input.id ?? `acc_${randomBytes(6).toString('hex')}`;
-    if (snap.profile(id) !== undefined) throw conflict(`account ${JSON.stringify(id)} already exists`, { accountId: id });
+    const externalId = input.externalId ?? null;
+    const billing = { ...DEFAULT_BILLING, ...input.billing };
+    const status = input.status ?? 'active';
+    const intent = Claims.intent(canonicalJson({ id, externalId, name: input.name, timeZone: input.timeZone, currency: input.currency, billing, status }));
+    // An account rating knows without an API profile exists — unless it is the half-written create
+    // of this very content (its claim holds the id for it; rating's row is written first): a retry completes it.
+    if (snap.profile(id) !== undefined && (snap.profiles.has(id) || !(await this.claims.live(accountKey(id))).some((c) => c.intent === intent))) {
+      throw conflict(`account ${JSON.stringify(id)} already exists`, { accountId: id });
+    }
     await rated(() => assertTimeZone(input.timeZone), 'timeZone');
     await rated(() => currency(input.currency), 'currency');
-    const externalId = input.externalId ?? null;
     this.assertExternalIdFree(snap, externalId, id);
     const now = this.now();
     const profile: AccountProfile = {
@@ -79,11 +92,22 @@ export class AccountsService {
       name: input.name,
       timeZone: input.timeZone,
       currency: input.currency,
-      billing: { ...DEFAULT_BILLING, ...input.billing },
-      status: input.status ?? 'active',
+      billing,
+      status,
       createdAt: now,
       updatedAt: now,
     };
+    // The cached check above answers the common case; the claims decide the race (store/claims.ts).
+    const claimed = await this.claims.decide(accountKey(id), intent, () => this.stored(id));
+    if (claimed.kind !== 'write') throw conflict(`account ${JSON.stringify(id)} already exists`, { accountId: id, ...inProgress(claimed) });
+    if (externalId !== null) {
+      const ext = await this.claims.decide(externalIdKey(externalId), id, () => this.stored(id, externalId));
+      if (ext.kind === 'other') {
+        // Nothing written under the id: give it up, so another create may take it.
+        if (claimed.winner.token === claimed.token) await this.claims.withdraw(accountKey(id), claimed.token);
+        throw new ApiError('FM_ERR_CONFLICT', `externalId ${JSON.stringify(externalId)} already belongs to account ${ext.winner.intent}`, { field: 'externalId', accountId: ext.winner.intent });
+      }
+    }
     await rated(() => this.rating.putAccount({ id, name: profile.name, timeZone: profile.timeZone, currency: profile.currency }));
     await this.write(profile);
     this.snapshots.invalidate();
@@ -109,7 +133,13 @@ export class AccountsService {
       createdAt: cur.createdAt === 0 ? this.now() : cur.createdAt,
       updatedAt: Math.max(this.now(), cur.updatedAt + 1),
     };
-    if (next.externalId !== cur.externalId) this.assertExternalIdFree(snap, next.externalId, id);
+    if (next.externalId !== cur.externalId) {
+      this.assertExternalIdFree(snap, next.externalId, id);
+      if (next.externalId !== null) {
+        const ext = await this.claims.decide(externalIdKey(next.externalId), id, () => this.stored(id, next.externalId!));
+        if (ext.kind === 'other') throw new ApiError('FM_ERR_CONFLICT', `externalId ${JSON.stringify(next.externalId)} already belongs to account ${ext.winner.intent}`, { field: 'externalId', accountId: ext.winner.intent });
+      }
+    }
     if (next.timeZone !== cur.timeZone || next.currency !== cur.currency) {
       // Zone and currency shape every period ever billed: only while nothing is closed.
       const closed = (await closedThrough(this.rating.statements, [id])).get(id);
@@ -126,6 +156,8 @@ export class AccountsService {
       await rated(() => this.rating.putAccount({ id, name: next.name, timeZone: next.timeZone, currency: next.currency }));
     }
     await this.write(next);
+    // The external id it leaves is free again for another account.
+    if (cur.externalId !== null && next.externalId !== cur.externalId) await this.claims.release(externalIdKey(cur.externalId), id);
     this.snapshots.invalidate();
     const after = await this.snapshots.get();
     const view = this.view(after, next);
@@ -139,6 +171,12 @@ export class AccountsService {
     for (const p of snap.profiles.values()) {
       if (p.externalId === externalId && p.id !== id) throw new ApiError('FM_ERR_CONFLICT', `externalId ${JSON.stringify(externalId)} already belongs to account ${p.id}`, { field: 'externalId', accountId: p.id });
     }
+  }
+
+  /** Read from storage, past the snapshot: is the account's profile stored (with this external id)? */
+  private async stored(id: string, externalId?: string): Promise<boolean> {
+    const rows = await this.store.query<{ e: string }>(`SELECT argMax(external_id, version) AS e FROM api_accounts WHERE account_id = ${sqlString(id)} GROUP BY account_id`);
+    return rows.length > 0 && (externalId === undefined || rows[0].e === externalId);
   }
 
   private async write(p: AccountProfile): Promise<void> {

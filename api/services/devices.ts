@@ -5,10 +5,12 @@
  * and to other instances within their registry refresh interval (~1 s).
  */
 import type { RatingService } from '../../rating/service.ts';
+import { canonicalJson } from '../../rating/canonical-json.ts';
+import { Claims, inProgress } from '../../store/claims.ts';
 import { type DeviceStatus, allowedProtocols } from '../../store/devices.ts';
-import { sqlString } from '../../store/sql.ts';
+import { sqlDate, sqlString } from '../../store/sql.ts';
 import type { Store } from '../../store/types.ts';
-import { conflict, notFound, rated } from '../errors.ts';
+import { conflict, dateConflict, notFound, rated } from '../errors.ts';
 import type { AssignmentInput, Device, DeviceCreate, DevicePatch, DiscoveredRegister } from '../schemas/devices.ts';
 import type { Actor, AuditLog } from './audit.ts';
 import { assertOpen, decideDated } from './effective-dates.ts';
@@ -51,6 +53,7 @@ export class DevicesService {
     private readonly snapshots: SnapshotSource,
     private readonly tracker: FleetTracker,
     private readonly audit: AuditLog,
+    private readonly claims: Claims,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -97,6 +100,11 @@ export class DevicesService {
       if (!snap.hasAccount(input.account.accountId)) throw notFound('account', input.account.accountId);
       await this.checkAssignment(snap, input.id, { accountId: input.account.accountId, effectiveFrom: input.account.effectiveFrom });
     }
+    // The cached check above answers the common case; the claim decides the race (store/claims.ts).
+    // (Whether it has a password, never the password: claims are readable.)
+    const content = canonicalJson({ id: input.id, protocol: input.protocol, protocols: input.protocols ?? [], hasPassword: (input.password ?? null) !== null, status: input.status ?? 'active', account: input.account ?? null });
+    const claimed = await this.claims.decide(`device:${input.id}`, Claims.intent(content), () => this.registered(input.id));
+    if (claimed.kind !== 'write') throw conflict(`device ${JSON.stringify(input.id)} is already registered`, { deviceId: input.id, ...inProgress(claimed) });
     await this.registry.upsert({ deviceId: input.id, protocol: input.protocol, ...(input.protocols ? { protocols: input.protocols } : {}), password: input.password ?? null, status: input.status ?? 'active' });
     if (input.account !== undefined) await rated(() => this.rating.assignDevice(input.id, input.account!.accountId, input.account!.effectiveFrom), 'account.effectiveFrom');
     await this.changed();
@@ -150,6 +158,19 @@ export class DevicesService {
     const decision = await this.checkAssignment(snap, id, input);
     if (decision === 'unchanged') return { ...this.assignmentView(snap, id), result: 'unchanged' as const };
     const before = this.assignmentView(snap, id);
+    if (!(input.correction ?? false)) {
+      // One entry per date: the claim on (device, date) decides a race. A correction is a
+      // deliberate rewrite (the later record wins for its date) and is not claimed.
+      const claimed = await this.claims.decide(`device-account:${id}:${input.effectiveFrom}`, input.accountId ?? '', () => this.assigned(id, input.effectiveFrom, input.accountId));
+      if (claimed.kind === 'same') {
+        this.snapshots.invalidate();
+        return { ...this.assignmentView(await this.snapshots.get(), id), result: 'unchanged' as const };
+      }
+      if (claimed.kind !== 'write') {
+        const value = claimed.winner.intent === '' ? null : claimed.winner.intent;
+        throw dateConflict(`device ${id}: effectiveFrom ${input.effectiveFrom} was just assigned${claimed.kind === 'pending' ? ' (being recorded)' : ''} to ${value ?? 'no account'}; send correction: true to rewrite it`, [{ effectiveFrom: input.effectiveFrom, value }], inProgress(claimed));
+      }
+    }
     await rated(() => this.rating.assignDevice(id, input.accountId, input.effectiveFrom), 'effectiveFrom');
     await this.changed();
     const after = this.assignmentView(await this.snapshots.get(), id);
@@ -189,6 +210,18 @@ export class DevicesService {
         `toString(min(seen_ts)) AS first, toString(max(seen_ts)) AS last FROM discovered_devices${id === undefined ? '' : ` WHERE device_id = ${sqlString(id)}`} GROUP BY device_id`,
     );
     return rows.map((r) => ({ id: r.device_id, protocol: r.protocol, transport: r.transport, remote: r.remote, firstSeen: iso(Number(r.first)), lastSeen: iso(Number(r.last)) }));
+  }
+
+  /** Read from storage, past the snapshot. */
+  private async registered(id: string): Promise<boolean> {
+    return (await this.store.query(`SELECT device_id FROM devices FINAL WHERE device_id = ${sqlString(id)} AND deleted = 0`)).length > 0;
+  }
+
+  private async assigned(id: string, date: string, accountId: string | null): Promise<boolean> {
+    const rows = await this.store.query(
+      `SELECT device_id FROM rating_device_accounts WHERE device_id = ${sqlString(id)} AND effective_from = ${sqlDate(date)} AND account_id = ${sqlString(accountId ?? '')} LIMIT 1`,
+    );
+    return rows.length > 0;
   }
 
   private async changed(): Promise<void> {

@@ -10,6 +10,7 @@ import type { BillingOps } from '../../billing/ops.ts';
 import type { PresenceEngine } from '../../rating/engine.ts';
 import type { CachedPresenceStorage } from '../../rating/presence-cache.ts';
 import type { RatingService } from '../../rating/service.ts';
+import type { Claims } from '../../store/claims.ts';
 import type { Store } from '../../store/types.ts';
 import { ApiKeys } from '../api-keys.ts';
 import { AccountsService } from './accounts.ts';
@@ -50,6 +51,8 @@ export interface ApiDeps {
   readonly billing: BillingService;
   /** Webhook subscriptions and deliveries, the change feed, e-mail and the job scheduler. */
   readonly ops: BillingOps;
+  /** What decides every create that must be unique (store/claims.ts). */
+  readonly claims: Claims;
   /** Compute every device's usage of this month in the background at start (warm cache). Default false. */
   readonly prewarmUsage?: boolean;
 }
@@ -62,6 +65,8 @@ export class ApiServices {
   readonly keys: ApiKeys;
   readonly audit: AuditLog;
   readonly idempotency: IdempotencyStore;
+  /** Who wins a create that must be unique (accounts, external ids, tariff versions, devices, assignments, payments). */
+  readonly claims: Claims;
   readonly snapshots: SnapshotSource;
   readonly fleetHealth: FleetHealth;
   readonly usage: UsageService;
@@ -92,6 +97,7 @@ export class ApiServices {
     this.ops = deps.ops;
     this.keys = new ApiKeys(deps.store, now);
     this.idempotency = new IdempotencyStore(deps.store, now);
+    this.claims = deps.claims;
     this.usage = new UsageService({
       snapshots: this.snapshots,
       presence: deps.live.engine,
@@ -101,9 +107,9 @@ export class ApiServices {
       presenceUnchangedSinceRead: (id) => deps.live.presenceCache.unchangedSinceRead(id),
       now,
     });
-    this.accounts = new AccountsService(deps.store, this.rating, this.snapshots, this.audit, now);
-    this.devices = new DevicesService(deps.store, this.rating, deps.registry, this.snapshots, deps.live.fleet, this.audit, now);
-    this.tariffs = new TariffsService(this.rating, this.snapshots, this.audit);
+    this.accounts = new AccountsService(deps.store, this.rating, this.snapshots, this.audit, this.claims, now);
+    this.devices = new DevicesService(deps.store, this.rating, deps.registry, this.snapshots, deps.live.fleet, this.audit, this.claims, now);
+    this.tariffs = new TariffsService(deps.store, this.rating, this.snapshots, this.audit, this.claims);
     // A change of billing settings (mode, terms, credit limit) is applied at once.
     this.accounts.onBillingChange = (id) => this.billing.suspension.evaluate(id, now()).then(() => undefined);
     // A close runs the suspension policy at once (a credit limit it breaches must not wait for the hourly job).

@@ -3,6 +3,9 @@ import type { TariffAssignment } from '../../rating/assignments.ts';
 import { timeline } from '../../rating/assignments.ts';
 import type { RatingService } from '../../rating/service.ts';
 import { type TariffVersion, definitionHash, parseTariffDefinition, tariffVersion } from '../../rating/tariff.ts';
+import { Claims, inProgress } from '../../store/claims.ts';
+import { sqlDate, sqlNumber, sqlString } from '../../store/sql.ts';
+import type { Store } from '../../store/types.ts';
 import { ApiError, conflict, dateConflict, notFound, rated } from '../errors.ts';
 import type { Tariff, TariffAssignmentCreate, TariffCreate, VersionCreate } from '../schemas/tariffs.ts';
 import type { Actor, AuditLog } from './audit.ts';
@@ -38,10 +41,21 @@ function assignmentView(t: TariffAssignment) {
 
 export class TariffsService {
   constructor(
+    private readonly store: Store,
     private readonly rating: RatingService,
     private readonly snapshots: SnapshotSource,
     private readonly audit: AuditLog,
+    private readonly claims: Claims,
   ) {}
+
+  /** Claims (tariff, version) for this content (store/claims.ts): the one race decision for versions. */
+  private claimVersion(v: TariffVersion) {
+    const intent = Claims.intent(v.effectiveFrom, definitionHash(v.definition));
+    return this.claims.decide(`tariff-version:${v.tariffId}:${v.version}`, intent, async () => {
+      const rows = await this.store.query(`SELECT version FROM rating_tariff_versions WHERE tariff_id = ${sqlString(v.tariffId)} AND version = ${sqlNumber(v.version)} LIMIT 1`);
+      return rows.length > 0;
+    });
+  }
 
   async list(filter: { unit?: string; currency?: string }, params: ListParams): Promise<Page<Tariff>> {
     const snap = await this.snapshots.get();
@@ -73,6 +87,8 @@ export class TariffsService {
     checkPrice(input.definition.price);
     if (snap.index.tariffVersions(input.id).length > 0) throw conflict(`tariff ${JSON.stringify(input.id)} already exists; add a version instead`, { tariffId: input.id });
     const v = await rated(() => tariffVersion(input.id, 1, input.effectiveFrom, input.definition), 'definition');
+    const claimed = await this.claimVersion(v);
+    if (claimed.kind !== 'write') throw conflict(`tariff ${JSON.stringify(input.id)} already exists; add a version instead`, { tariffId: input.id, ...inProgress(claimed) });
     await rated(() => this.rating.putTariffVersion(v));
     this.snapshots.invalidate();
     const view = await this.get(input.id);
@@ -107,6 +123,16 @@ export class TariffsService {
     if (clash.length > 0) throw conflict(`tariff ${id} is used by accounts billed in another currency than ${def.currency}: ${clash.join(', ')}`, { field: 'definition.currency', accounts: clash });
     await assertOpen(this.rating.statements, users, input.effectiveFrom, correction, `tariff ${id}`);
     const v = await rated(() => tariffVersion(id, number, input.effectiveFrom, def), 'definition');
+    const claimed = await this.claimVersion(v);
+    if (claimed.kind === 'same') return { result: 'unchanged', version: v };
+    if (claimed.kind !== 'write') {
+      throw conflict(`tariff ${id} version ${number} was just added${claimed.kind === 'pending' ? ' (being recorded)' : ''} with other content; versions are immutable — add version ${number + 1}`, {
+        tariffId: id,
+        version: number,
+        nextVersion: number + 1,
+        ...inProgress(claimed),
+      });
+    }
     const result = await rated(() => this.rating.putTariffVersion(v));
     this.snapshots.invalidate();
     await this.audit.record(actor, 'tariff.version', 'tariff', id, { version: latest.version }, { ...v, correction });
@@ -153,6 +179,24 @@ export class TariffsService {
       return { result: 'unchanged' as const, assignment: assignmentView(cur) };
     }
     await assertOpen(this.rating.statements, [accountId], input.effectiveFrom, correction, what);
+    if (!correction) {
+      // One entry per date and key: the claim decides a race (a correction is not claimed, see devices.ts).
+      const claimed = await this.claims.decide(`tariff-assignment:${accountId}:${deviceId ?? ''}:${input.effectiveFrom}`, input.tariffId ?? '', async () => {
+        const rows = await this.store.query(
+          `SELECT tariff_id FROM rating_tariff_assignments WHERE account_id = ${sqlString(accountId)} AND device_id = ${sqlString(deviceId ?? '')} AND effective_from = ${sqlDate(input.effectiveFrom)} AND tariff_id = ${sqlString(input.tariffId ?? '')} LIMIT 1`,
+        );
+        return rows.length > 0;
+      });
+      if (claimed.kind === 'same') {
+        this.snapshots.invalidate();
+        const rec = (await this.snapshots.get()).tariffAssignments(accountId).find((t) => t.deviceId === deviceId && t.effectiveFrom === input.effectiveFrom && t.tariffId === input.tariffId)!;
+        return { result: 'unchanged' as const, assignment: assignmentView(rec) };
+      }
+      if (claimed.kind !== 'write') {
+        const value = claimed.winner.intent === '' ? null : claimed.winner.intent;
+        throw dateConflict(`${what}: effectiveFrom ${input.effectiveFrom} was just assigned${claimed.kind === 'pending' ? ' (being recorded)' : ''} to ${value ?? 'no tariff'}; send correction: true to rewrite it`, [{ effectiveFrom: input.effectiveFrom, value }], inProgress(claimed));
+      }
+    }
     await rated(() => this.rating.assignTariff({ accountId, deviceId, tariffId: input.tariffId, effectiveFrom: input.effectiveFrom }), 'effectiveFrom');
     this.snapshots.invalidate();
     const after = await this.snapshots.get();
