@@ -11,7 +11,7 @@ import type { CommittedRecord } from '../protocols/record.ts';
 import { PresenceEngine } from '../rating/engine.ts';
 import { CachedPresenceStorage, type PresenceCacheOptions } from '../rating/presence-cache.ts';
 import { ClickHousePresenceStorage } from '../rating/presence-store.ts';
-import { committedPresence } from '../rating/sink.ts';
+import { committedPresence } from '../rating/committed-presence.ts';
 import type { Store } from '../store/types.ts';
 import { FleetTracker } from '../api/services/fleet.ts';
 

@@ -30,7 +30,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { CommittedRecord, ProtocolName, TelemetryRecord, Transport } from '../protocols/record.ts';
-import type { DerivedBatch } from '../rating/sink.ts';
+import type { DerivedBatch } from '../rating/committed-presence.ts';
 import type { Store } from '../store/types.ts';
 import { FRAME_COLUMNS, RECORD_COLUMNS, hashBytes, writeFrameRow, writeRecordRow } from '../store/records.ts';
 import { RowBinaryWriter } from '../store/row-binary.ts';
@@ -52,7 +52,7 @@ export interface RecordSink {
 }
 
 /**
- * Billing facts derived from a batch (the rating engine's presence rows, `rating/sink.ts`):
+ * Billing facts derived from a batch (the rating engine's presence rows, `rating/committed-presence.ts`):
  * `derive` is called once when the batch is cut; its inserts are committed with the records and
  * frames — the batch counts as committed, and its devices are acked, only once all are — and
  * `settle` says how the commit ended.

@@ -29,7 +29,7 @@ export { type DayPresence, PRESENCE_KINDS, type PresenceKind, PresenceSet, type 
 export { type LoadOptions, MemoryPresenceStorage, type PresenceSource, type PresenceStorage, storageSource } from './presence-storage.ts';
 export { type ClickHousePresenceOptions, ClickHousePresenceStorage, DEFAULT_CACHE_DEVICE_DAYS, type PresenceReadStats } from './presence-store.ts';
 export { type EngineOptions, type EngineStats, type IngestResult, PresenceEngine, type PresenceRecord, type StagedPresence } from './engine.ts';
-export { committedPresence, type DerivedBatch } from './sink.ts';
+export { committedPresence, type DerivedBatch } from './committed-presence.ts';
 export { ratingMigrations } from './schema.ts';
 export { type Period, monthPeriod, nextPeriod } from './calendar.ts';
 export { UNITS, type Unit } from './units.ts';
