@@ -4,7 +4,7 @@
  *
  * Ingest:      const engine = new PresenceEngine({ storage: new ClickHousePresenceStorage(store) });
  *              the pipeline commits `committedPresence(engine).derive(records)` with each batch
- *              (sink.ts); without a pipeline: await engine.ingest(records).
+ *              (committed-presence.ts); without a pipeline: await engine.ingest(records).
  * API / CLI:   const rating = new RatingService({ store, presence: engine });
  *              rating.usage(accountId, period), rating.statement(accountId, period),
  *              rating.close(accountId, period), rating.billingRun(period),
