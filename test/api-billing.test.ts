@@ -22,7 +22,8 @@ for (const backend of backends) {
     beforeAll(async () => {
       const opened = await backend.open();
       cleanup = opened.cleanup;
-      t = await startTestApi(opened.store, { now: () => clock });
+      // The production settle time: a race test with less can see two winners on a loaded machine.
+      t = await startTestApi(opened.store, { now: () => clock, claimSettleMs: 250 });
       const acc = await t.call('POST', '/v1/accounts', { body: { id: 'acme', name: 'ООО «Ромашка»', timeZone: 'Europe/Moscow', currency: 'RUB', billing: { paymentTermDays: 10, graceDays: 5, warningDays: 2 } } });
       expect(acc.status, acc.text).toBe(201);
       const definition = { name: 'Абонентская плата', unit: 'month', price: { model: 'per-unit', unitPrice: '0' }, minimumCharge: '1000', vatRate: '0', currency: 'RUB' };

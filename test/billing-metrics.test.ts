@@ -29,7 +29,7 @@ for (const backend of backends) {
       t = await startTestApi(opened.store, {
         now,
         metrics: new Registry(),
-        billingOps: { settleMs: 1000, leaseSettleMs: 50, retry: { baseMs: 60_000, maxMs: 600_000, maxAttempts: 0 }, random: () => 0.5, webhookTimeoutMs: 2000, owner: 'metrics-a' },
+        billingOps: { settleMs: 1000, leaseSettleMs: 50, retry: { baseMs: 60_000, maxMs: 600_000, maxAttempts: 0 }, random: () => 0.5, webhookTimeoutMs: 2000, owner: 'metrics-a', webhookAllowNetworks: '127.0.0.0/8' }, // the receiver is on loopback, refused by default
       });
       rx = createServer((req, res) => {
         req.resume();
