@@ -189,6 +189,23 @@ for (const backend of backends) {
       }
     });
 
+    it('an adjustment (a correction into closed May) is a line of the next draft, in the PDF and the workbook', async () => {
+      await t.post('/v1/devices', { id: 'b2', protocol: 'teltonika' });
+      await t.live.ingest([rec('b2', Date.UTC(2024, 4, 20, 10))]);
+      expect((await t.call('POST', '/v1/devices/b2/assignments', { body: { accountId: 'beta', effectiveFrom: '2024-05-15', correction: true } })).status).toBe(201);
+      const june = (await t.call('GET', '/v1/accounts/beta/statements/2024-06')).json as StatementDoc;
+      expect(june.adjustments).toEqual([expect.objectContaining({ quantity: '1', amount: '1000.00', vat: '200.00', total: '1200.00' })]);
+      const text = squash(pdfPages((await download(t, '/v1/accounts/beta/statements/2024-06?format=pdf')).bytes).join('\n'));
+      const no = june.lines.length + 1;
+      // The description wraps in its cell: the row reads "2 Корректировка за 01.05.2024– 1 дн. — … 31.05.2024, тариф flat".
+      expect(text).toContain(`${no} Корректировка за 01.05.2024– 1 дн. — 1 000,00 20% 200,00 1 200,00 31.05.2024, тариф flat`);
+      expect(text).toContain(`Всего к оплате: ${ru(june.totals.total)} RUB`);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load((await download(t, '/v1/accounts/beta/statements/2024-06?format=xlsx')).bytes as never);
+      const row = wb.getWorksheet('Строки')!.getRow(no + 1);
+      expect([row.getCell(2).value, row.getCell(5).value, row.getCell(7).value, row.getCell(9).value, row.getCell(10).value, row.getCell(13).value]).toEqual(['adjustment', new Date('2024-05-01T00:00:00Z'), 1, null, 1000, 1200]);
+    });
+
     it('XLSX: numbers as numbers, dates as dates, a sheet of lines and one of devices', async () => {
       const r = await download(t, '/v1/accounts/acme/statements/2024-05?format=xlsx');
       expect(r.status).toBe(200);
