@@ -84,7 +84,7 @@ const L = {
     inn: 'INN',
     kpp: 'KPP',
     phone: 'tel.',
-    cols: ['No.', 'Description', 'Qty', 'Unit', 'Price', 'Net', 'VAT, %', 'VAT', 'Gross'],
+    cols: ['#', 'Description', 'Qty', 'Unit', 'Price', 'Net', 'VAT, %', 'VAT', 'Gross'],
     service: 'svc',
     net: 'Total net',
     vat: 'VAT',
