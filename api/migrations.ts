@@ -17,6 +17,7 @@
  */
 import type { Migration } from '../store/types.ts';
 import { apiKeyMigrations } from './api-keys.ts';
+import { numberingMigrations } from './documents/numbering.ts';
 
 const POSITION = 'valid = 1 AND isNotNull(latitude) AND isNotNull(longitude) AND has_device_time = 1 AND device_ts <= received_ts + 600000';
 
@@ -103,4 +104,6 @@ export const apiMigrations: readonly Migration[] = [
       `INSERT INTO device_last_seen ${deviceLastSelect}`,
     ],
   },
+  // Issued invoice and act numbers (api/documents/numbering.ts).
+  ...numberingMigrations,
 ];

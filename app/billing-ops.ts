@@ -5,6 +5,7 @@
  */
 import { BillingOps, type BillingOpsDeps, type BillingOpsOptions, type OpsSources } from '../billing/ops.ts';
 import { statementCsv } from '../api/services/csv.ts';
+import type { DocumentsService } from '../api/services/documents.ts';
 import { DEFAULT_THRESHOLDS, type FleetHealth } from '../api/services/fleet.ts';
 import type { SnapshotSource } from '../api/services/snapshot.ts';
 import type { SuspensionService } from '../billing/suspension.ts';
@@ -15,6 +16,8 @@ export interface OpsWiring extends Omit<BillingOpsDeps, 'sources'> {
   readonly fleetHealth: FleetHealth;
   /** The suspension policy, run by the period-close job for each account it closed a period of. */
   readonly suspension?: Pick<SuspensionService, 'evaluate'>;
+  /** Renders the invoice PDF attached to statement e-mails (none, or no provider configured: no PDF). */
+  readonly documents?: DocumentsService;
 }
 
 /** The account's billing e-mail: its billing settings' `invoiceEmail`, when set. */
@@ -39,7 +42,15 @@ export function opsSources(w: OpsWiring): OpsSources {
     async closedStatement(accountId, period) {
       const c = ((await w.rating.statements.listClosed([accountId])).get(accountId) ?? []).find((s) => s.period.from === period.from && s.period.to === period.to);
       if (c === undefined) return null;
-      return { json: c.json, csv: statementCsv(c.doc, { separator: ';', decimalComma: false }), currency: c.doc.currency, total: c.doc.totals.total };
+      // The invoice, numbered on this first render (the same number as any download of it).
+      const invoice = w.documents?.provider ? await w.documents.pdf({ status: 'closed', json: c.json, hash: c.hash, doc: c.doc }, 'invoice', 'ru') : null;
+      return {
+        json: c.json,
+        csv: statementCsv(c.doc, { separator: ';', decimalComma: false }),
+        currency: c.doc.currency,
+        total: c.doc.totals.total,
+        invoice: invoice === null ? null : { filename: invoice.filename, content: invoice.bytes },
+      };
     },
     async silentDevices(now, hours) {
       const snap = await w.snapshots.get();
@@ -57,6 +68,6 @@ export function opsSources(w: OpsWiring): OpsSources {
 }
 
 export function createBillingOps(w: OpsWiring, options: BillingOpsOptions = {}): BillingOps {
-  const { snapshots: _s, fleetHealth: _f, suspension: _p, ...deps } = w;
+  const { snapshots: _s, fleetHealth: _f, suspension: _p, documents: _d, ...deps } = w;
   return new BillingOps({ ...deps, sources: opsSources(w) }, options);
 }

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { type ApiServer, startApi } from '../api/server.ts';
+import type { ProviderRequisites } from '../api/documents/requisites.ts';
 import type { BillingOpsOptions } from '../billing/ops.ts';
 import { type Gateway, type GatewayOptions, startGateway } from '../ingest/gateway.ts';
 import { createMetrics } from '../ingest/metrics.ts';
@@ -23,6 +24,8 @@ export interface AppOptions {
   readonly billingOps: BillingOpsOptions;
   /** Claims for creates that must be unique (store/claims.ts): settle and stale times (ms). */
   readonly claims?: { readonly settleMs: number; readonly staleMs: number };
+  /** The provider's requisites on invoices and acts (`--provider-file`); null: no PDF documents. */
+  readonly provider?: ProviderRequisites | null;
 }
 
 export interface App {
@@ -39,7 +42,7 @@ export async function startApp(o: AppOptions, log: Logger): Promise<App> {
   const store = await openAndMigrate(o.storage, log);
   log.info({ backend: store.backend, database: store.database }, 'storage ready');
   const metrics = createMetrics();
-  const services = buildServices(store, { log, billingOps: o.billingOps, metrics: metrics.registry, claimSettleMs: o.claims?.settleMs, claimStaleMs: o.claims?.staleMs });
+  const services = buildServices(store, { log, billingOps: o.billingOps, metrics: metrics.registry, claimSettleMs: o.claims?.settleMs, claimStaleMs: o.claims?.staleMs, provider: o.provider ?? null });
   let gateway: Gateway | null = null;
   let api: ApiServer | null = null;
   const stop = async () => {

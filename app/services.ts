@@ -9,6 +9,9 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AuditLog } from '../api/services/audit.ts';
 import { BillingService, SnapshotBillingAccounts } from '../api/services/billing.ts';
+import { DocumentNumbers } from '../api/documents/numbering.ts';
+import type { ProviderRequisites } from '../api/documents/requisites.ts';
+import { DocumentsService } from '../api/services/documents.ts';
 import { FleetHealth } from '../api/services/fleet.ts';
 import { SnapshotSource } from '../api/services/snapshot.ts';
 import { BillingEvents } from '../billing/events.ts';
@@ -42,6 +45,8 @@ export interface ServicesOptions {
   readonly claimSettleMs?: number;
   /** A claim this old whose row never appeared is a dead attempt its content may adopt. Default 60 000 ms. */
   readonly claimStaleMs?: number;
+  /** The provider's requisites on invoices and acts (`--provider-file`); none: no PDF documents. */
+  readonly provider?: ProviderRequisites | null;
 }
 
 export interface Services {
@@ -58,6 +63,8 @@ export interface Services {
   readonly ops: BillingOps;
   readonly claims: Claims;
   readonly metrics: BillingMetrics | null;
+  /** Invoices, acts and workbooks of statements (the API serves them, e-mail attaches the invoice). */
+  readonly documents: DocumentsService;
   /** Starts the live state and the snapshot poll (the scheduler waits for `startJobs`). */
   start(): Promise<void>;
   /** Runs the scheduled jobs, ticking every `tickMs`, until stop(). */
@@ -90,7 +97,8 @@ export function buildServices(store: Store, o: ServicesOptions): Services {
     o.billingOps?.onJobRun?.(run);
     metrics?.jobRun(run);
   };
-  const ops = createBillingOps({ store, events, rating, snapshots, fleetHealth, suspension, log, now }, { ...o.billingOps, onJobRun });
+  const documents = new DocumentsService(snapshots, new DocumentNumbers(store, claims, now), o.provider ?? null, now);
+  const ops = createBillingOps({ store, events, rating, snapshots, fleetHealth, suspension, documents, log, now }, { ...o.billingOps, onJobRun });
   ops.registerJob(
     suspensionEvaluateJob(async (t) => {
       const r = await suspension.evaluateAll(t);
@@ -112,6 +120,7 @@ export function buildServices(store: Store, o: ServicesOptions): Services {
     billing,
     ops,
     metrics,
+    documents,
     async start() {
       await live.start();
       try {

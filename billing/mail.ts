@@ -1,6 +1,6 @@
 /**
  * E-mail over SMTP (nodemailer): each closed statement to the account's billing e-mail with the
- * statement attached as CSV and JSON, and each suspension warning. Mail is one more delivery
+ * statement attached as CSV and JSON (and the invoice as PDF when the provider is configured), and each suspension warning. Mail is one more delivery
  * consumer (`mail`, see deliveries.ts) of the billing events, so it is sent at least once and
  * recorded once delivered: a statement is mailed once, a failure (server down, 4xx/5xx reply) is
  * retried with backoff by the `mail-dispatch` job, and nothing is lost across restarts. The
@@ -31,7 +31,7 @@ export const smtpEnabled = (s: Pick<SmtpSettings, 'url' | 'host'>) => s.url !== 
 
 export interface MailAttachment {
   readonly filename: string;
-  readonly content: string;
+  readonly content: string | Buffer;
   readonly contentType: string;
 }
 
@@ -76,8 +76,11 @@ export function smtpMailer(s: SmtpSettings): Mailer {
 export interface MailSources {
   /** The account's display name and billing e-mail (null: none set). */
   account(accountId: string): Promise<{ name: string; email: string | null } | null>;
-  /** A closed statement as its canonical JSON and as CSV; null if not closed. */
-  closedStatement(accountId: string, period: { from: string; to: string }): Promise<{ json: string; csv: string; currency: string; total: string } | null>;
+  /** A closed statement as its canonical JSON, as CSV and its invoice PDF (null: no provider configured); null if not closed. */
+  closedStatement(
+    accountId: string,
+    period: { from: string; to: string },
+  ): Promise<{ json: string; csv: string; currency: string; total: string; invoice?: { filename: string; content: Buffer } | null } | null>;
 }
 
 export const MAIL_EVENT_TYPES = ['statement.closed', 'account.suspension_warning'] as const;
@@ -106,11 +109,12 @@ export async function composeMail(e: BillingEvent, src: MailSources): Promise<Ma
     return {
       to: account.email,
       subject: `Statement ${label} - ${account.name}: ${st.total} ${st.currency}`,
-      text: `Dear customer,\n\nyour statement for ${label} (${period.from} to ${period.to}, end exclusive) is closed: ${st.total} ${st.currency} including VAT.\nThe statement is attached as CSV and as JSON.\n\nAccount: ${account.name} (${e.accountId})\n`,
+      text: `Dear customer,\n\nyour statement for ${label} (${period.from} to ${period.to}, end exclusive) is closed: ${st.total} ${st.currency} including VAT.\n${st.invoice ? 'The invoice is attached as PDF, the statement as CSV and as JSON.' : 'The statement is attached as CSV and as JSON.'}\n\nAccount: ${account.name} (${e.accountId})\n`,
       messageId,
       attachments: [
         { filename: `${base}.csv`, content: st.csv, contentType: 'text/csv; charset=utf-8' },
         { filename: `${base}.json`, content: st.json, contentType: 'application/json' },
+        ...(st.invoice ? [{ filename: st.invoice.filename, content: st.invoice.content, contentType: 'application/pdf' }] : []),
       ],
     };
   }

@@ -3,8 +3,10 @@
  * environment variables and documented defaults. The table below is the single source: `--help`
  * and docs/configuration.md are generated from it, and `loadConfig` validates against it.
  */
+import { readFileSync } from 'node:fs';
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import { ProviderRequisites } from '../api/documents/requisites.ts';
 import { parseAllowList } from '../billing/webhook-targets.ts';
 
 interface Option {
@@ -89,6 +91,13 @@ const table = {
   smtpPass: { env: 'FLEETMETER_SMTP_PASS', flag: 'smtp-pass', default: '', schema: Type.String(), help: 'SMTP password' },
   smtpFrom: { env: 'FLEETMETER_SMTP_FROM', flag: 'smtp-from', default: 'fleetmeter@localhost', schema: Type.String({ minLength: 3 }), help: 'From: of statement and warning e-mails' },
   smtpTimeoutMs: { env: 'FLEETMETER_SMTP_TIMEOUT_MS', flag: 'smtp-timeout-ms', default: '30000', schema: int(1000, 600_000), help: 'SMTP connection, greeting and socket timeout' },
+  providerFile: {
+    env: 'FLEETMETER_PROVIDER_FILE',
+    flag: 'provider-file',
+    default: '',
+    schema: Type.String(),
+    help: 'JSON file with the provider\'s requisites printed on invoices and acts: name, inn, kpp, address, bankName, bic, correspondentAccount, settlementAccount, signatoryName, signatoryPosition, accountantName, phone (docs/documents.md); empty: no PDF documents',
+  },
   logLevel: { env: 'FLEETMETER_LOG_LEVEL', flag: 'log-level', default: 'info', schema: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]), help: 'log level (pino)' },
 } satisfies Record<string, Option>;
 
@@ -135,8 +144,29 @@ export function loadConfig(flags: { readonly [flag: string]: string | undefined 
       problems.push(`FLEETMETER_WEBHOOK_ALLOW_NETWORKS / --webhook-allow-networks: ${(e as Error).message}`);
     }
   }
+  if (typeof out.providerFile === 'string' && out.providerFile !== '') {
+    try {
+      readProviderFile(out.providerFile);
+    } catch (e) {
+      problems.push(`FLEETMETER_PROVIDER_FILE / --provider-file: ${(e as Error).message}`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return out as unknown as Config;
+}
+
+/** The provider's requisites from `--provider-file` (null when none is set); throws naming what is wrong. */
+export function readProviderFile(path: string): ProviderRequisites | null {
+  if (path === '') return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`${path}: ${(e as Error).message}`);
+  }
+  const errors = [...Value.Errors(ProviderRequisites, value)].slice(0, 5);
+  if (errors.length > 0) throw new ConfigError(`${path}: ${errors.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`);
+  return value as ProviderRequisites;
 }
 
 /** The options as a text table for `--help`. */

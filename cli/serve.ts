@@ -1,7 +1,7 @@
 /** `fleetmeter serve`: the gateway, the scheduled jobs and the REST API (app/serve.ts), until SIGTERM/SIGINT, then a graceful shutdown. */
 import { type AppOptions, startApp } from '../app/serve.ts';
 import type { BillingOpsOptions } from '../billing/ops.ts';
-import { type Config, configHelp } from './config.ts';
+import { type Config, configHelp, readProviderFile } from './config.ts';
 import { createLogger, loadConfig, splitArgs } from './runtime.ts';
 
 export async function run(args: string[]): Promise<number> {
@@ -52,6 +52,7 @@ export function appOptions(c: Config): AppOptions {
     jobs: c.jobs === null ? null : { tickMs: c.jobTickMs },
     billingOps: billingOpsOptions(c),
     claims: { settleMs: c.claimSettleMs, staleMs: c.claimStaleMs },
+    provider: readProviderFile(c.providerFile),
   };
 }
 

@@ -156,7 +156,11 @@ for (const backend of backends) {
       expectError(await t.call('POST', '/v1/accounts/nobody/statements/2024-05/close'), 404, 'FM_ERR_NOT_FOUND');
       for (const p of ['2024-13', '2024-06-10..2024-06-01', 'may', '2024-02-30..2024-03-05']) expectError(await t.call('GET', `/v1/accounts/acme/statements/${p}`), 400, 'FM_ERR_VALIDATION');
       expectError(await t.call('GET', '/v1/statements'), 400, 'FM_ERR_VALIDATION');
-      expectError(await t.call('GET', '/v1/accounts/acme/statements/2024-05?format=pdf'), 400, 'FM_ERR_VALIDATION');
+      expectError(await t.call('GET', '/v1/accounts/acme/statements/2024-05?format=docx'), 400, 'FM_ERR_VALIDATION');
+      // PDF documents need the provider's requisites (--provider-file); this API has none (docs/documents.md).
+      const pdf = await t.call('GET', '/v1/accounts/acme/statements/2024-05?format=pdf');
+      expectError(pdf, 409, 'FM_ERR_CONFLICT');
+      expect(pdf.json.details.reason).toBe('FM_DOCUMENTS_NO_PROVIDER');
     });
   });
 }

@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { expect } from 'vitest';
 import { Value } from 'typebox/value';
 import type { TSchema } from 'typebox';
+import type { ProviderRequisites } from '../api/documents/requisites.ts';
 import type { Live, LiveOptions } from '../app/live.ts';
 import { buildServices, type Services } from '../app/services.ts';
 import { type ApiServer, startApi } from '../api/server.ts';
@@ -59,10 +60,10 @@ const silent = pino({ level: process.env.FLEETMETER_TEST_LOG ?? 'silent' });
  */
 export async function startTestApi(
   store: Store,
-  options: { gateway?: boolean; now?: () => number; presenceCache?: LiveOptions['presenceCache']; billingOps?: BillingOpsOptions; /** A registry for the billing metrics, served at the API's /metrics. */ metrics?: Registry; claimSettleMs?: number; claimStaleMs?: number } = {},
+  options: { gateway?: boolean; now?: () => number; presenceCache?: LiveOptions['presenceCache']; billingOps?: BillingOpsOptions; /** A registry for the billing metrics, served at the API's /metrics. */ metrics?: Registry; claimSettleMs?: number; claimStaleMs?: number; /** The provider's requisites on invoices and acts (`--provider-file`). */ provider?: ProviderRequisites | null } = {},
 ): Promise<TestApi> {
   await migrate(store, allMigrations);
-  const services = buildServices(store, { log: silent, now: options.now, live: { fleetRefreshMs: 500, presenceCache: options.presenceCache }, snapshotPollMs: 200, billingOps: options.billingOps, metrics: options.metrics, claimSettleMs: options.claimSettleMs ?? 25, claimStaleMs: options.claimStaleMs });
+  const services = buildServices(store, { log: silent, now: options.now, live: { fleetRefreshMs: 500, presenceCache: options.presenceCache }, snapshotPollMs: 200, billingOps: options.billingOps, metrics: options.metrics, claimSettleMs: options.claimSettleMs ?? 25, claimStaleMs: options.claimStaleMs, provider: options.provider });
   await services.start();
   const live = services.live;
   let gateway: Gateway | null = null;

@@ -20,6 +20,8 @@ import { closeTarget, periodsToClose } from '../billing/period-close.ts';
 import type { TelemetryRecord } from '../protocols/record.ts';
 import { backends } from './support/backends.ts';
 import { startTestApi, type TestApi, presenceRecord } from './api-support.ts';
+import { pdfPages, squash } from './support/pdf.ts';
+import { TEST_PROVIDER } from './support/provider.ts';
 
 const rec = presenceRecord;
 
@@ -29,7 +31,8 @@ interface Mail {
 }
 
 /** The decoded body of the MIME part whose filename is `name` (base64 or quoted-printable or plain). */
-function attachment(raw: string, name: string): string | null {
+/** An attachment's bytes, decoded from its transfer encoding. */
+function attachmentBytes(raw: string, name: string): Buffer | null {
   const parts = raw.split(/\r?\n--[^\r\n]+\r?\n/);
   for (const p of parts) {
     const split = p.search(/\r?\n\r?\n/);
@@ -38,11 +41,15 @@ function attachment(raw: string, name: string): string | null {
     if (!new RegExp(`filename="?${name.replace(/\./g, '\\.')}"?`).test(head.replace(/\r?\n\s+/g, ' '))) continue;
     const body = p.slice(split).replace(/^\r?\n\r?\n/, '').replace(/\r?\n--[^\r\n]*--\s*$/, '');
     const enc = /content-transfer-encoding:\s*(\S+)/i.exec(head)?.[1].toLowerCase();
-    if (enc === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-    if (enc === 'quoted-printable') return Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
-    return body;
+    if (enc === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64');
+    if (enc === 'quoted-printable') return Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+    return Buffer.from(body, 'utf8');
   }
   return null;
+}
+
+function attachment(raw: string, name: string): string | null {
+  return attachmentBytes(raw, name)?.toString('utf8') ?? null;
 }
 
 describe('period close: which months', () => {
@@ -112,7 +119,7 @@ for (const backend of backends) {
       };
       const opened = await backend.open();
       cleanup = opened.cleanup;
-      t = await startTestApi(opened.store, { now, billingOps: { ...opts, owner: 'inst-a' } });
+      t = await startTestApi(opened.store, { now, billingOps: { ...opts, owner: 'inst-a' }, provider: TEST_PROVIDER });
       ops = t.api.services.ops;
       await t.post('/v1/accounts', { id: 'acme', name: 'Acme Fleet', timeZone: 'UTC', currency: 'EUR', billing: { invoiceEmail: 'billing@acme.example' } });
       await t.post('/v1/tariffs', { id: 'daily', effectiveFrom: '2020-01-01', definition: { name: 'Daily', unit: 'day', price: { model: 'per-unit', unitPrice: '2.00' }, currency: 'EUR' } });
@@ -157,7 +164,7 @@ for (const backend of backends) {
       await b.stop();
     });
 
-    it('the statement is e-mailed once, CSV and JSON attached; an SMTP failure is retried, not lost', async () => {
+    it('the statement is e-mailed once, CSV, JSON and the invoice PDF attached; an SMTP failure is retried, not lost', async () => {
       rejectNext = 1;
       clock += 5000;
       expect((await ops.scheduler.trigger('mail-dispatch')).result).toMatchObject({ attempted: 1, failed: 1 });
@@ -178,6 +185,18 @@ for (const backend of backends) {
       expect(csv).toContain('7.32');
       const json = attachment(m.raw, 'statement-acme-2024-05.json');
       expect(JSON.parse(json!)).toMatchObject({ accountId: 'acme', status: 'closed', totals: { total: '7.32' } });
+      // The invoice as PDF, numbered: the very document a download gives, number and all.
+      const invoice = await t.http('GET', '/v1/accounts/acme/statements/2024-05?format=pdf');
+      const number = String(invoice.headers['x-document-number']);
+      expect(Number(number)).toBeGreaterThan(0);
+      const pdf = attachmentBytes(m.raw, `invoice-${number}-acme-2024-05.pdf`);
+      expect(pdf, 'invoice PDF attached').not.toBeNull();
+      expect(m.raw).toMatch(/Content-Type: application\/pdf/);
+      const text = squash(pdfPages(pdf!).join('\n'));
+      expect(text).toContain(`Счёт на оплату № ${number} от 3 июня 2024 г.`);
+      expect(text).toContain(TEST_PROVIDER.settlementAccount);
+      expect(text).toContain('Всего к оплате: 7,32 EUR');
+      expect(text).toContain('Семь евро 32 евроцента');
       // Later passes, and a second instance, send nothing more.
       clock += 3_600_000;
       await ops.scheduler.trigger('mail-dispatch');

@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import { plugin } from '../plugin.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { statementCsv } from '../services/csv.ts';
+import { PDF_TYPE, XLSX_TYPE } from '../services/documents.ts';
 import { periodText } from '../services/period.ts';
 import { AccountParams } from '../schemas/accounts.ts';
 import { responses } from '../schemas/common.ts';
@@ -45,15 +46,21 @@ export const statementRoutes = plugin(
         config: { scope: 'read' },
         schema: {
           tags,
-          summary: 'One statement: the frozen snapshot if closed, else the live draft; canonical JSON or CSV',
-          description: 'JSON is served byte for byte as hashed (ETag = SHA-256). CSV is UTF-8 with BOM, CRLF, `;`-separated by default.',
+          summary: 'One statement: the frozen snapshot if closed, else the live draft; canonical JSON, CSV, the invoice or act as PDF, or an XLSX workbook',
+          description:
+            'JSON is served byte for byte as hashed (ETag = SHA-256). CSV is UTF-8 with BOM, CRLF, `;`-separated by default. `format=pdf` is the invoice (`document=act`: the act), numbered once the statement is closed, a draft marked on every page; `format=xlsx` a workbook. `lang=en` for English (docs/documents.md). PDF needs the provider configured (409 `FM_DOCUMENTS_NO_PROVIDER` otherwise).',
           params: StatementParams,
           querystring: StatementQuery,
           response: responses(
             {
               200: {
                 description: 'the statement',
-                content: { 'application/json': { schema: StatementDoc }, 'text/csv': { schema: Type.String() } },
+                content: {
+                  'application/json': { schema: StatementDoc },
+                  'text/csv': { schema: Type.String() },
+                  [PDF_TYPE]: { schema: Type.String({ format: 'binary' }) },
+                  [XLSX_TYPE]: { schema: Type.String({ format: 'binary' }) },
+                },
               } as never,
             },
             404,
@@ -64,6 +71,15 @@ export const statementRoutes = plugin(
       async (req, reply) => {
         const r = await s.statements.get(req.params.accountId, req.params.period);
         reply.header('etag', `"${r.hash}"`).header('x-statement-status', r.status);
+        const format = req.query.format;
+        if (format === 'pdf' || format === 'xlsx') {
+          const lang = req.query.lang ?? 'ru';
+          const file = format === 'pdf' ? await s.documents.pdf(r, req.query.document ?? 'invoice', lang) : await s.documents.xlsx(r, lang);
+          // The ETag names the statement; a document's bytes differ by kind and language.
+          reply.removeHeader('etag');
+          if (file.number !== null) reply.header('x-document-number', String(file.number));
+          return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.filename}"`).send(file.bytes);
+        }
         if (wantsCsv(req, req.query.format)) {
           const csv = statementCsv(r.doc, { separator: SEPARATORS[req.query.separator ?? 'semicolon'], decimalComma: req.query.decimal === 'comma' });
           const name = `statement-${r.doc.accountId}-${periodText(r.doc.period)}.csv`.replace(/[^A-Za-z0-9._-]/g, '_');

@@ -2,6 +2,7 @@
 import { type Static, Type } from 'typebox';
 import { SUSPENSION_MODES } from '../../billing/policy.ts';
 import { Currency, DateTime, Id, listQuery, page } from './common.ts';
+import { CustomerRequisites } from '../documents/requisites.ts';
 
 export const ACCOUNT_STATUSES = ['active', 'suspended', 'closed'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
@@ -22,6 +23,8 @@ export const BillingSettings = Type.Object(
       description: 'null = no limit; a balance beyond it warns at once and suspends warningDays later',
     }),
     suspensionMode: Type.Enum([...SUSPENSION_MODES], { description: 'while suspended: store (data still accepted and stored, not billed) or reject (devices refused at login)' }),
+    // Payment documents (docs/documents.md): the customer's side of the invoice and the act.
+    requisites: Type.Optional(Type.Union([CustomerRequisites, Type.Null()], { description: 'the customer\'s requisites on invoices and acts: legalName, inn, kpp, address (each optional); absent or null: the account name only' })),
   },
   { additionalProperties: false },
 );

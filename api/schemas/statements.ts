@@ -6,7 +6,9 @@ import { IMPLAUSIBLE_TIME_POLICIES } from '../../rating/plausibility.ts';
 import { Currency, DateTime, DeviceId, Id, IsoDate, Money, Period, PeriodText, Quantity, Totals, listQuery, page } from './common.ts';
 
 export const STATEMENT_STATUSES = ['draft', 'closed'] as const;
-export const STATEMENT_FORMATS = ['json', 'csv'] as const;
+export const STATEMENT_FORMATS = ['json', 'csv', 'pdf', 'xlsx'] as const;
+export const STATEMENT_DOCUMENTS = ['invoice', 'act'] as const;
+export const DOCUMENT_LANGS = ['ru', 'en'] as const;
 export const CSV_SEPARATORS = ['semicolon', 'comma', 'tab'] as const;
 export const CSV_DECIMALS = ['point', 'comma'] as const;
 
@@ -91,7 +93,13 @@ export const StatementSummary = Type.Object({
 export const StatementParams = Type.Object({ accountId: Id('account id'), period: PeriodText });
 export const StatementQuery = Type.Object(
   {
-    format: Type.Optional(Type.Enum([...STATEMENT_FORMATS], { description: 'json (default) or csv (UTF-8 with BOM, for 1C and spreadsheets); an Accept: text/csv header works too' })),
+    format: Type.Optional(
+      Type.Enum([...STATEMENT_FORMATS], {
+        description: 'json (default); csv (UTF-8 with BOM, for 1C and spreadsheets; an Accept: text/csv header works too); pdf (the invoice, or the act with document=act); xlsx (a workbook: lines, devices, summary). docs/documents.md',
+      }),
+    ),
+    document: Type.Optional(Type.Enum([...STATEMENT_DOCUMENTS], { description: 'format=pdf: invoice (счёт на оплату, default) or act (акт об оказании услуг)' })),
+    lang: Type.Optional(Type.Enum([...DOCUMENT_LANGS], { description: 'format=pdf or xlsx: language of the document, ru (default) or en' })),
     separator: Type.Optional(Type.Enum([...CSV_SEPARATORS], { description: 'CSV field separator (default semicolon, what 1C and Excel in most locales read)' })),
     decimal: Type.Optional(Type.Enum([...CSV_DECIMALS], { description: 'CSV decimal mark (default point)' })),
   },

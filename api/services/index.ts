@@ -16,6 +16,7 @@ import { ApiKeys } from '../api-keys.ts';
 import { AccountsService } from './accounts.ts';
 import type { AuditLog } from './audit.ts';
 import type { BillingService } from './billing.ts';
+import type { DocumentsService } from './documents.ts';
 import { type DeviceDirectory, DevicesService } from './devices.ts';
 import type { FleetHealth, FleetTracker } from './fleet.ts';
 import { IdempotencyStore } from './idempotency.ts';
@@ -53,6 +54,8 @@ export interface ApiDeps {
   readonly ops: BillingOps;
   /** What decides every create that must be unique (store/claims.ts). */
   readonly claims: Claims;
+  /** Invoices, acts and workbooks of statements (docs/documents.md). */
+  readonly documents: DocumentsService;
   /** Compute every device's usage of this month in the background at start (warm cache). Default false. */
   readonly prewarmUsage?: boolean;
 }
@@ -79,6 +82,7 @@ export class ApiServices {
   readonly events: BillingEvents;
   readonly billing: BillingService;
   readonly ops: BillingOps;
+  readonly documents: DocumentsService;
   readonly now: () => number;
   private readonly prewarm: boolean;
 
@@ -95,6 +99,7 @@ export class ApiServices {
     this.events = deps.events;
     this.billing = deps.billing;
     this.ops = deps.ops;
+    this.documents = deps.documents;
     this.keys = new ApiKeys(deps.store, now);
     this.idempotency = new IdempotencyStore(deps.store, now);
     this.claims = deps.claims;
