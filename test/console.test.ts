@@ -61,10 +61,10 @@ for (const backend of backends) {
         mkdirSync(FAILURES, { recursive: true });
         await page?.screenshot({ path: join(FAILURES, `${backend.name}-${name}.png`), fullPage: true }).catch(() => undefined);
       });
-    const shot = async (name: string) => {
+    const shot = async (name: string, fullPage = false) => {
       if (SHOTS === undefined || backend.name !== 'chdb') return;
       mkdirSync(SHOTS, { recursive: true });
-      await page.screenshot({ path: join(SHOTS, `console-${name}.png`), fullPage: false });
+      await page.screenshot({ path: join(SHOTS, `console-${name}.png`), fullPage });
     };
     const signIn = async (key: string) => {
       await page.goto(`${base}/console/login`);
@@ -89,6 +89,8 @@ for (const backend of backends) {
       await t.post('/v1/devices', { id: 'trk-never', protocol: 'teltonika', account: on('acme') });
       await t.post('/v1/devices', { id: 'trk-beta', protocol: 'teltonika', account: on('beta') });
       await t.post('/v1/devices', { id: 'trk-loose', protocol: 'teltonika' });
+      // beta is suspended by hand: the accounts page shows the state and its reason
+      await t.post('/v1/accounts/beta/suspension-override', { state: 'suspended', reason: 'договор на перезаключении', expiresAt: new Date(now + 30 * DAY).toISOString() });
       const past = [2, 3, 9].map((d) => prevStart + d * DAY + 10 * 3_600_000);
       await t.live.ingest([
         ...past.flatMap((at) => [presenceRecord('trk-online', at), presenceRecord('trk-online', at + 60_000), presenceRecord('trk-quiet', at), presenceRecord('trk-beta', at)]),
@@ -100,7 +102,7 @@ for (const backend of backends) {
       ]);
       await t.api.services.store.insert('discovered_devices', [{ device_id: 'stranger-1', protocol: 'teltonika', transport: 'tcp', remote: '203.0.113.7:50412', seen_ts: now - 30_000 }]);
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-      context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
+      context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
       page = await context.newPage();
     });
     afterAll(async () => {
@@ -142,7 +144,7 @@ for (const backend of backends) {
       for (const k of ['onlineNow', 'silent', 'unbilled', 'neverSeen', 'registered', 'billed', 'unregistered', 'blocked']) {
         expect(Number(await shown(page.locator(`[data-field="${k}"]`))), k).toBe(summary.counts[k]);
       }
-      expect(summary.counts).toMatchObject({ onlineNow: 4, silent: 2, unbilled: 2, neverSeen: 1 });
+      expect(summary.counts).toMatchObject({ onlineNow: 4, silent: 2, unbilled: 3, neverSeen: 1 }); // trk-beta: its account is suspended
       for (const list of ['online', 'silent', 'unbilled', 'never-seen']) {
         await page.locator(`a[data-list="${list}"]`).click();
         await page.waitForURL(`${base}/console/?list=${list}`);
@@ -176,7 +178,7 @@ for (const backend of backends) {
         expect(await row.locator('[data-field=state]').getAttribute('data-value')).toBe(susp.state);
         expect(Number(await shown(row.locator('[data-field=devices]')))).toBe(a.devices);
       }
-      await shot('accounts');
+      expect(await page.locator('tr[data-row=beta]').textContent()).toContain('договор на перезаключении');
     });
 
     it('account page: this month, statements, payments, devices equal the API; the CSV download is the API\'s', async () => {
@@ -271,6 +273,7 @@ for (const backend of backends) {
       expect(await shown(row.locator('[data-field=total]'))).toBe(closed.totals.total);
       expect(await shown(row.locator('[data-field=remaining]'))).toBe(balance.statements[0].remaining);
       await shot('account');
+      await shot('account-full', true);
       // A bad amount is the API's validation error, shown on the page.
       await form.locator('[name=amount]').fill('abc');
       await form.locator('[name=externalId]').fill('ПП-18');
@@ -296,6 +299,10 @@ for (const backend of backends) {
 
     it('English on request, kept in a cookie; a revoked key ends the session', async () => {
       screenshotOnFailure('lang');
+      await page.goto(`${base}/console/accounts`);
+      await shot('accounts');
+      await page.goto(`${base}/console/accounts/beta`);
+      await shot('account-suspended');
       await page.goto(`${base}/console/accounts?lang=en`);
       expect(await page.locator('html').getAttribute('lang')).toBe('en');
       expect(await page.locator('h1').textContent()).toBe('Accounts');

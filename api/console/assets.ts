@@ -59,6 +59,7 @@ button.act.small{padding:3px 9px;font-size:13px}
 .muted{color:#5b6578}
 .dl a{margin-right:8px}
 .closebox{margin-top:10px}
+select.acc{max-width:220px}
 `;
 
 /** Asks before irreversible forms (data-confirm) and stops double submits. */

@@ -16,7 +16,7 @@ export interface PageContext {
   readonly lang: Lang;
   readonly path: string;
   readonly now: number;
-  readonly session: { readonly keyId: string; readonly canWrite: boolean; readonly csrf: string } | null;
+  readonly session: { readonly keyId: string; readonly keyName: string; readonly canWrite: boolean; readonly csrf: string } | null;
   readonly flash: { readonly kind: 'ok' | 'error'; readonly text: string } | null;
 }
 
@@ -31,7 +31,7 @@ export function layout(c: PageContext, title: string, body: Html, nav: 'fleet' |
 <title>${title} · fleetmeter</title><link rel="stylesheet" href="/console/assets/console.css"><script src="/console/assets/console.js" defer></script></head>
 <body><header><a class="brand" href="/console/">fleetmeter</a>
 ${c.session === null ? html`<nav></nav>` : html`<nav>${link('/console/', 'nav_fleet', 'fleet')}${link('/console/accounts', 'nav_accounts', 'accounts')}${link('/console/discovered', 'nav_discovered', 'discovered')}</nav>`}
-<div class="who">${c.session === null ? '' : html`<span data-testid="who">${w('signed_in_as')} ${c.session.keyId} · ${c.session.canWrite ? w('can_write') : w('read_only')}</span>`}
+<div class="who">${c.session === null ? '' : html`<span data-testid="who">${w('signed_in_as')} «${c.session.keyName}» (${c.session.keyId}) · ${c.session.canWrite ? w('can_write') : w('read_only')}</span>`}
 <a href="${c.path}${c.path.includes('?') ? '&' : '?'}lang=${other}" data-testid="lang">${w('lang_other')}</a>
 ${c.session === null ? '' : html`<form method="post" action="/console/logout"><input type="hidden" name="_csrf" value="${c.session.csrf}"><button type="submit" data-testid="sign-out">${w('sign_out')}</button></form>`}
 </div></header>
@@ -165,7 +165,7 @@ export function accountPage(c: PageContext, d: AccountPageData): string {
     a.name,
     html`<h1>${a.name} ${badge(d.status.state, w(`s_${d.status.state}` as Word))}</h1>
 <div class="sub">ID ${a.id}${a.externalId === null ? '' : ` · ${w('external_id')} ${a.externalId}`} · ${w('time_zone')} ${a.timeZone} · ${a.currency}${d.status.reason === null ? '' : html` · <span data-testid="reason">${d.status.reason}</span>`}</div>
-<div class="cards" data-testid="balance">${card('billed', d.balance.billed, 'billed')}${card('paid', d.balance.paid, 'paid')}${card('balance', d.balance.balance, 'balance')}${card('overdue', d.balance.overdue, 'overdue', 'bad')}${card('credit', d.balance.credit, 'credit')}</div>
+<div class="cards" data-testid="balance">${card('billed', d.balance.billed, 'billed')}${card('paid', d.balance.paid, 'paid')}${card('balance', d.balance.balance, 'balance')}${card('overdue', d.balance.overdue, 'overdue', /^[0.]+$/.test(d.balance.overdue) ? '' : 'bad')}${card('credit', d.balance.credit, 'credit')}</div>
 <h2>${w('this_month')} <span class="muted">${u.period.from} … ${u.period.to}</span></h2>
 <div class="cards" data-testid="usage"><div class="card"><div class="v">${num(u.onlineMinutes, c.lang, 'onlineMinutes')}</div><div class="l">${w('online_minutes')}</div></div>
 <div class="card"><div class="v">${money(u.totals.amount, u.currency, c.lang, 'amount')}</div><div class="l">${w('net')}</div></div>
@@ -180,7 +180,7 @@ ${d.nextClose === null ? '' : html`<form method="post" action="/console/accounts
 ${d.nextClose.ended ? html`<button class="act" type="submit" data-testid="close"${dis}>${w('close')} ${d.nextClose.period}</button>` : html`<span class="muted">${w('not_ended')}</span>`}</div></form>`}
 <div class="grid2"><div>
 <h2>${w('payments')}</h2>
-${table('payments', html`<th>${w('value_date')}</th><th class="r">${w('amount')}</th><th>${w('ext_payment_id')}</th><th>${w('status')}</th><th>${w('posted')}</th>`, payRows, 5)}
+${table('payments', html`<th>${w('value_date')}</th><th class="r">${w('amount')}</th><th>${w('document')}</th><th>${w('status')}</th><th>${w('posted')}</th>`, payRows, 5)}
 <h2>${w('suspension_history')}</h2>
 ${table('decisions', html`<th>${w('when')}</th><th>${w('state')}</th><th>${w('reason')}</th><th>${w('source')}</th>`, decRows, 4)}
 </div><div>
@@ -190,9 +190,9 @@ ${table('decisions', html`<th>${w('when')}</th><th>${w('state')}</th><th>${w('re
 <div class="row"><label>${w('value_date')}<input name="date" type="date" value="${d.today}" required${dis}></label></div>
 <label>${w('ext_payment_id')}<input name="externalId" required maxlength="128"${dis}></label>
 <div><button class="act" type="submit"${dis}>${w('post_payment')}</button></div></form>
+</div></div>
 <h2>${w('devices')}</h2>
-${table('account-devices', html`<th>${w('device')}</th><th>${w('tariff')}</th><th>${w('state')}</th><th>${w('last_seen')}</th><th class="r">${w('online_minutes')}</th>`, devRows, 5)}
-</div></div>`,
+${table('account-devices', html`<th>${w('device')}</th><th>${w('tariff')}</th><th>${w('state')}</th><th>${w('last_seen')}</th><th class="r">${w('online_minutes')}</th>`, devRows, 5)}`,
     'accounts',
   );
 }
@@ -210,7 +210,7 @@ export function devicePage(c: PageContext, d: DevicePageData): string {
   const w = (k: Word, v?: Record<string, string | number>) => word(c.lang, k, v);
   const f = d.fleet;
   const state = f === null ? '' : [f.online ? w('c_onlineNow') : '', f.silent ? w('c_silent') : '', f.unbilled ? w('c_unbilled') : ''].filter((x) => x !== '').join(' · ');
-  const units = (d.usage?.accounts ?? []).flatMap((p) => p.units.map((x) => html`<tr><td>${accountLink(p.accountId, c)}</td><td>${x.tariffId}@${x.tariffVersion}</td><td>${x.segment.from} … ${x.segment.to}</td><td class="r">${num(x.quantity, c.lang, 'quantity')} ${x.unit}</td></tr>`));
+  const units = (d.usage?.accounts ?? []).flatMap((p) => p.units.map((x) => html`<tr><td>${accountLink(p.accountId, c)}</td><td>${x.tariffId}@${x.tariffVersion}</td><td>${x.segment.from} … ${x.segment.to}</td><td class="r">${num(x.quantity, c.lang, 'quantity')} ${w(`u_${x.unit}` as Word)}</td></tr>`));
   return layout(
     c,
     w('device_title', { id: d.id }),
@@ -237,17 +237,17 @@ export function discoveredPage(c: PageContext, items: readonly DiscoveredDevice[
   const dis = canWrite ? '' : html` disabled`;
   const options = accounts.map((a) => html`<option value="${a.id}">${a.id} — ${a.name}</option>`);
   const rows = items.map(
-    (d) => html`<tr data-row="${d.id}"><td>${deviceLink(d.id)}</td><td>${d.protocol}</td><td>${d.transport}</td><td>${d.remote}</td><td>${instant(d.firstSeen)}</td><td>${instant(d.lastSeen)} <span class="muted">${ago(d.lastSeen, c.now, c.lang)}</span></td>
-<td><form class="inline row" method="post" action="/console/discovered/${enc(d.id)}/register" data-testid="register-${d.id}">${csrfField(c)}<select name="accountId" required${dis}><option value="">${w('choose_account')}</option>${options}</select>
-<input type="date" name="effectiveFrom" value="${today}" required${dis}><button class="act small" type="submit"${dis}>${w('register_assign')}</button></form></td></tr>`,
+    (d) => html`<tr data-row="${d.id}"><td>${deviceLink(d.id)}</td><td>${d.protocol} / ${d.transport}</td><td>${d.remote}</td><td>${instant(d.firstSeen)}</td><td>${instant(d.lastSeen)}<br><span class="muted">${ago(d.lastSeen, c.now, c.lang)}</span></td>
+<td class="wrap"><form class="inline row" method="post" action="/console/discovered/${enc(d.id)}/register" data-testid="register-${d.id}">${csrfField(c)}<select name="accountId" required class="acc"${dis}><option value="">${w('choose_account')}</option>${options}</select>
+<input type="date" name="effectiveFrom" value="${today}" required${dis}><button class="act small" type="submit"${dis}>${w('register_it')}</button></form></td></tr>`,
   );
   return layout(
     c,
     w('discovered_title'),
     html`<h1>${w('discovered_title')}</h1>
 ${canWrite ? '' : html`<div class="note" data-testid="read-only-note">${w('needs_write')}</div>`}
-<div class="tbl"><table data-testid="discovered"><thead><tr><th>${w('device')}</th><th>${w('protocol')}</th><th>${w('transport')}</th><th>${w('remote')}</th><th>${w('first_seen')}</th><th>${w('last_seen')}</th><th></th></tr></thead>
-<tbody>${rows.length === 0 ? html`<tr><td colspan="7" class="muted">${w('empty')}</td></tr>` : rows}</tbody></table></div>`,
+<div class="tbl"><table data-testid="discovered"><thead><tr><th>${w('device')}</th><th>${w('protocol')} / ${w('transport')}</th><th>${w('remote')}</th><th>${w('first_seen')}</th><th>${w('last_seen')}</th><th>${w('register_assign')}</th></tr></thead>
+<tbody>${rows.length === 0 ? html`<tr><td colspan="6" class="muted">${w('empty')}</td></tr>` : rows}</tbody></table></div>`,
     'discovered',
   );
 }

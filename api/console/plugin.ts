@@ -104,7 +104,7 @@ export const consolePlugin = plugin<ConsoleOptions>(
         lang,
         path: url.pathname + url.search,
         now: s.now(),
-        session: sess === null ? null : { keyId: sess.keyId, canWrite: scopeAllows(sess.scopes, 'write'), csrf: sess.csrf },
+        session: sess === null ? null : { keyId: sess.keyId, keyName: sess.keyName, canWrite: scopeAllows(sess.scopes, 'write'), csrf: sess.csrf },
         flash,
       };
     };
@@ -212,7 +212,7 @@ export const consolePlugin = plugin<ConsoleOptions>(
       if (info === null) return page(reply, loginPage(ctx(req), word(langOf.get(req) ?? 'ru', 'bad_key')), 401);
       const old = sessionOf.get(req);
       if (old !== undefined) sessions.end(old.id);
-      const sess = sessions.create(key, info.keyId, info.scopes);
+      const sess = sessions.create(key, info.keyId, info.name, info.scopes);
       return reply.code(303).header('set-cookie', sessionCookie(req, sess.id)).header('location', '/console/').send();
     });
 

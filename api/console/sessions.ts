@@ -14,6 +14,8 @@ export interface ConsoleSession {
   readonly id: string;
   readonly key: string;
   readonly keyId: string;
+  /** The key's name (who signed in, as the administrator named the key). */
+  readonly keyName: string;
   readonly scopes: readonly Scope[];
   /** Sent in every form, checked on every POST (with SameSite=Strict: a second line against CSRF). */
   readonly csrf: string;
@@ -50,11 +52,11 @@ export class ConsoleSessions {
     this.maxSessions = o.maxSessions ?? SESSION_DEFAULTS.maxSessions;
   }
 
-  create(key: string, keyId: string, scopes: readonly Scope[]): ConsoleSession {
+  create(key: string, keyId: string, keyName: string, scopes: readonly Scope[]): ConsoleSession {
     this.sweep();
     while (this.sessions.size >= this.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
     const now = this.now();
-    const s: ConsoleSession = { id: randomBytes(32).toString('base64url'), key, keyId, scopes, csrf: randomBytes(32).toString('base64url'), createdAt: now, lastUsed: now, flash: null };
+    const s: ConsoleSession = { id: randomBytes(32).toString('base64url'), key, keyId, keyName, scopes, csrf: randomBytes(32).toString('base64url'), createdAt: now, lastUsed: now, flash: null };
     this.sessions.set(s.id, s);
     return s;
   }
