@@ -272,7 +272,6 @@ for (const backend of backends) {
       const row = page.locator(`table[data-testid=statements] tr[data-row="${prevMonth}"]`);
       expect(await shown(row.locator('[data-field=total]'))).toBe(closed.totals.total);
       expect(await shown(row.locator('[data-field=remaining]'))).toBe(balance.statements[0].remaining);
-      await shot('account');
       await shot('account-full', true);
       // A bad amount is the API's validation error, shown on the page.
       await form.locator('[name=amount]').fill('abc');
