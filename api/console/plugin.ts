@@ -61,12 +61,18 @@ function sessionCookie(req: FastifyRequest, value: string, maxAge?: number): str
   return `${SESSION_COOKIE}=${value}; Path=/console; HttpOnly; SameSite=Strict${isHttps(req) ? '; Secure' : ''}${maxAge === undefined ? '' : `; Max-Age=${maxAge}`}`;
 }
 
-/** A POST must come from a page of this origin: Origin (or Referer) naming this host. Absent both (old clients), SameSite and the token decide. */
+/**
+ * A POST must come from a page of this origin: Origin (or Referer) naming this host — the Host
+ * header, or X-Forwarded-Host from a reverse proxy that rewrites Host (a cross-site form cannot set
+ * either). Absent both Origin and Referer (old clients), SameSite and the token decide.
+ */
 function sameOrigin(req: FastifyRequest): boolean {
   const from = req.headers.origin ?? req.headers.referer;
   if (typeof from !== 'string' || from === 'null') return from === undefined;
+  const forwarded = req.headers['x-forwarded-host'];
+  const hosts = [req.headers.host, ...(typeof forwarded === 'string' ? forwarded.split(',').map((h) => h.trim()) : [])];
   try {
-    return new URL(from).host === req.headers.host;
+    return hosts.includes(new URL(from).host);
   } catch {
     return false;
   }
