@@ -135,6 +135,7 @@ for (const backend of backends) {
       expect(await page.evaluate(() => document.cookie)).not.toContain('fm_console');
       const r = await page.request.get(`${base}/console/`);
       expect(r.headers()['content-security-policy']).toContain("script-src 'self'");
+      expect(r.headers()['cache-control']).toBe('no-store');
     });
 
     it('fleet health: each count and each list equals GET /v1/fleet/summary and /v1/fleet/devices', async () => {

@@ -138,6 +138,8 @@ export const consolePlugin = plugin<ConsoleOptions>(
       const c = q ?? jar.get(LANG_COOKIE);
       langOf.set(req, c === 'en' ? 'en' : 'ru');
       reply.header('content-security-policy', CSP).header('x-frame-options', 'DENY').header('x-content-type-options', 'nosniff').header('referrer-policy', 'same-origin');
+      // Balances and payments are not for shared caches or the back button of a signed-out browser (assets override this).
+      reply.header('cache-control', 'no-store');
       next();
     });
 
