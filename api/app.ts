@@ -7,6 +7,7 @@ import { registerAjvFormats, type TypeBoxTypeProvider } from '@fastify/type-prov
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { type ConsoleOptions, consolePlugin } from './console/plugin.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { idempotencyPlugin } from './plugins/idempotency.ts';
@@ -39,6 +40,8 @@ export interface AppOptions {
   readonly metricsRegistries?: readonly Registry[];
   /** Largest request body (bytes). Default 1 MiB. */
   readonly bodyLimit?: number;
+  /** The staff console at /console/ (sessions: idle and absolute lifetime). */
+  readonly console?: ConsoleOptions;
 }
 
 let formatsRegistered = false;
@@ -82,6 +85,7 @@ export async function buildApp(services: ApiServices, options: AppOptions): Prom
   await app.register(suspensionRoutes);
   await app.register(webhookRoutes);
   await app.register(changeRoutes);
+  await app.register(consolePlugin, options.console ?? {});
   await app.ready();
   return app as unknown as FastifyInstance;
 }

@@ -3,7 +3,10 @@
  * write, admin — admin ⊇ write ⊇ read — or an explicit `public`) makes `fastify.ready()` throw,
  * so no endpoint is open by accident. Only health, readiness, the OpenAPI document and the docs
  * page are public. At request time: no/invalid key → 401, a key without the scope → 403.
- * Keys come as `Authorization: Bearer fmk_…` (or `X-Api-Key: fmk_…`).
+ * Keys come as `Authorization: Bearer fmk_…` (or `X-Api-Key: fmk_…`). Routes that declare
+ * `config.session: true` (the staff console) take the key from the console's server-side session
+ * instead (`req.sessionKey`, set by the console's onRequest hook) and never from a header: the same
+ * check, the same scopes.
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { type Scope, scopeAllows } from '../api-keys.ts';
@@ -13,7 +16,7 @@ import { ROUTE_SCOPES, type RouteScope } from './types.ts';
 
 /** Routes other plugins register (the docs UI) that are public by name. */
 export const PUBLIC_PREFIXES = ['/docs'] as const;
-export const PUBLIC_ROUTES = ['/health', '/ready', '/openapi.json'] as const;
+export const PUBLIC_ROUTES = ['/health', '/ready', '/openapi.json', '/console/login', '/console/assets/console.css', '/console/assets/console.js'] as const;
 
 function presentedKey(req: FastifyRequest): string | null {
   const auth = req.headers.authorization;
@@ -25,11 +28,14 @@ function presentedKey(req: FastifyRequest): string | null {
   return typeof k === 'string' ? k : null;
 }
 
+/** The key of a console session (set by the console's onRequest hook from its cookie). */
+const sessionKey = (req: FastifyRequest): string | null => req.sessionKey;
+
 /** The onRequest check of one scope. Callback style, no promise per request. */
-function scopeCheck(app: FastifyInstance, scope: Scope) {
+function scopeCheck(app: FastifyInstance, scope: Scope, keyOf: (req: FastifyRequest) => string | null) {
   return (req: FastifyRequest, _reply: unknown, done: (err?: Error) => void) => {
-    const presented = presentedKey(req);
-    if (presented === null) return done(new ApiError('FM_ERR_UNAUTHORIZED', 'an API key is required: Authorization: Bearer fmk_…'));
+    const presented = keyOf(req);
+    if (presented === null) return done(new ApiError('FM_ERR_UNAUTHORIZED', keyOf === sessionKey ? 'sign in to the console first' : 'an API key is required: Authorization: Bearer fmk_…'));
     const key = app.services.keys.verify(presented);
     if (key === null) return done(new ApiError('FM_ERR_UNAUTHORIZED', 'the API key is not valid (unknown, revoked or malformed)'));
     if (!scopeAllows(key.scopes, scope)) return done(new ApiError('FM_ERR_FORBIDDEN', `this route needs scope ${scope}; the key has ${key.scopes.join(', ') || 'none'}`, { required: scope, granted: key.scopes }));
@@ -41,9 +47,10 @@ function scopeCheck(app: FastifyInstance, scope: Scope) {
 export const authPlugin = plugin(
   async (app: FastifyInstance) => {
     app.decorateRequest('apiKey', null);
+    app.decorateRequest('sessionKey', null);
     app.addHook('onRoute', (route: RouteOptions) => {
       const url = route.url ?? '';
-      const config = (route.config ?? {}) as { scope?: RouteScope };
+      const config = (route.config ?? {}) as { scope?: RouteScope; session?: boolean };
       if (PUBLIC_PREFIXES.some((p) => url === p || url.startsWith(`${p}/`))) {
         route.config = { ...config, scope: 'public' };
         return;
@@ -56,7 +63,7 @@ export const authPlugin = plugin(
       }
       if (config.scope !== 'public') {
         // Each protected route gets its own check, bound to its scope (no per-request lookups).
-        const check = scopeCheck(app, config.scope);
+        const check = scopeCheck(app, config.scope, config.session === true ? sessionKey : presentedKey);
         route.onRequest = [check as never, ...(route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest])];
       }
       if (config.scope !== 'public' && route.schema) {

@@ -12,8 +12,12 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     apiKey: ApiKeyInfo | null;
+    /** The API key of the console session the request carries (console routes only; api/console/). */
+    sessionKey: string | null;
   }
   interface FastifyContextConfig {
     scope?: RouteScope;
+    /** The key comes from the console session, not from a header (api/console/). */
+    session?: boolean;
   }
 }
