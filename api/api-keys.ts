@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sqlString } from '../store/sql.ts';
+import { ApiError } from './errors.ts';
 import type { Migration, Store } from '../store/types.ts';
 
 export const SCOPES = ['read', 'write', 'admin'] as const;
@@ -14,6 +15,30 @@ export type Scope = (typeof SCOPES)[number];
 export function scopeAllows(granted: readonly Scope[], needed: Scope): boolean {
   const rank = { read: 0, write: 1, admin: 2 } as const;
   return granted.some((g) => rank[g] >= rank[needed]);
+}
+
+/** The key a request presents: `Authorization: Bearer fmk_…`, else `X-Api-Key: fmk_…`; null if none. */
+export function presentedKey(headers: { readonly authorization?: string; readonly 'x-api-key'?: string | string[] }): string | null {
+  const auth = headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    return m ? m[1] : null;
+  }
+  const k = headers['x-api-key'];
+  return typeof k === 'string' ? k : null;
+}
+
+/**
+ * The one check of a request's key for a scope, for the REST API and the gateway's admin port:
+ * the key, or the error to answer with (no/invalid key → 401, a key without the scope → 403).
+ */
+export function authorizeRequest(keys: ApiKeys, headers: Parameters<typeof presentedKey>[0], scope: Scope): ApiKeyInfo | ApiError {
+  const presented = presentedKey(headers);
+  if (presented === null) return new ApiError('FM_ERR_UNAUTHORIZED', 'an API key is required: Authorization: Bearer fmk_…');
+  const key = keys.verify(presented);
+  if (key === null) return new ApiError('FM_ERR_UNAUTHORIZED', 'the API key is not valid (unknown, revoked or malformed)');
+  if (!scopeAllows(key.scopes, scope)) return new ApiError('FM_ERR_FORBIDDEN', `this needs scope ${scope}; the key has ${key.scopes.join(', ') || 'none'}`, { required: scope, granted: key.scopes });
+  return key;
 }
 
 export const apiKeyMigrations: readonly Migration[] = [

@@ -6,7 +6,7 @@
  * Keys come as `Authorization: Bearer fmk_…` (or `X-Api-Key: fmk_…`).
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import { type Scope, scopeAllows } from '../api-keys.ts';
+import { authorizeRequest, type Scope } from '../api-keys.ts';
 import { ApiError } from '../errors.ts';
 import { plugin } from '../plugin.ts';
 import { ROUTE_SCOPES, type RouteScope } from './types.ts';
@@ -15,24 +15,11 @@ import { ROUTE_SCOPES, type RouteScope } from './types.ts';
 export const PUBLIC_PREFIXES = ['/docs'] as const;
 export const PUBLIC_ROUTES = ['/health', '/ready', '/openapi.json'] as const;
 
-function presentedKey(req: FastifyRequest): string | null {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string') {
-    const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    return m ? m[1] : null;
-  }
-  const k = req.headers['x-api-key'];
-  return typeof k === 'string' ? k : null;
-}
-
 /** The onRequest check of one scope. Callback style, no promise per request. */
 function scopeCheck(app: FastifyInstance, scope: Scope) {
   return (req: FastifyRequest, _reply: unknown, done: (err?: Error) => void) => {
-    const presented = presentedKey(req);
-    if (presented === null) return done(new ApiError('FM_ERR_UNAUTHORIZED', 'an API key is required: Authorization: Bearer fmk_…'));
-    const key = app.services.keys.verify(presented);
-    if (key === null) return done(new ApiError('FM_ERR_UNAUTHORIZED', 'the API key is not valid (unknown, revoked or malformed)'));
-    if (!scopeAllows(key.scopes, scope)) return done(new ApiError('FM_ERR_FORBIDDEN', `this route needs scope ${scope}; the key has ${key.scopes.join(', ') || 'none'}`, { required: scope, granted: key.scopes }));
+    const key = authorizeRequest(app.services.keys, req.headers, scope);
+    if (key instanceof ApiError) return done(key);
     req.apiKey = key;
     done();
   };
