@@ -15,7 +15,7 @@ import { checkCrc } from './crc.ts';
 import { bodyToRecord, droppedWarnings, fail, parseDataBody, type PacketContext, type RecordOptions } from './data.ts';
 import { utf8 } from './fields.ts';
 import type { WialonPacketResult } from './model.ts';
-import { scanBody, WIALON_EXTRAS } from './scan.ts';
+import { scanBody, scannedEnd, WIALON_EXTRAS } from './scan.ts';
 
 const BAR = 0x7c; // '|'
 
@@ -41,10 +41,10 @@ export function decodeBlackBox(packet: Uint8Array, bodyStart: number, ctx: Packe
   const extras = WIALON_EXTRAS[ctx.version].blackBox;
   let opts: RecordOptions | null = null;
   for (let from = bodyStart, i = 0; from <= end && end >= bodyStart; i++) {
-    let to = from;
-    while (to < end && packet[to] !== BAR) to++;
+    // The scanner reads up to the next `|` and says where that was, accepted or not.
+    const record = from < end && packet[from] !== BAR ? scanBody(packet, from, end, null, ctx.deviceId, ctx.receivedAt, extras, true) : null;
+    const to = from < end && packet[from] !== BAR ? scannedEnd : from;
     if (to > from) {
-      const record = scanBody(packet, from, to, null, ctx.deviceId, ctx.receivedAt, extras, true);
       if (record !== null) records.push(record);
       else {
         const parsed = parseDataBody(utf8(packet, from, to));

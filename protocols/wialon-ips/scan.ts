@@ -157,38 +157,35 @@ function coordinate(b: Uint8Array, vs: number, ve: number, hs: number, he: numbe
   return negative && dd !== 0 ? -dd : dd;
 }
 
-/** Recently made short ASCII strings by hash: param names and repeated values are one string each, not one per record. */
-const interned: string[] = new Array<string>(512).fill('');
+/** Recently made strings of up to 32 bytes, by a hash of their bytes: param names and repeated values are one string each, not one per record. */
+const internedBytes: Uint8Array[] = new Array<Uint8Array>(512).fill(new Uint8Array(0));
+const internedText: string[] = new Array<string>(512).fill('');
 
 /**
- * `b[s,e)` as text. Short ASCII (param names, most values) is interned; valid UTF-8 of up to 64
- * bytes is decoded here; anything else (longer, or invalid UTF-8: U+FFFD as the text path gives) by
- * TextDecoder. Per field, which equals decoding the packet and splitting it.
+ * `b[s,e)` as text, as decoding the packet as UTF-8 and splitting it gives (per field is the same:
+ * separators are ASCII). Up to 32 bytes are interned; ASCII and 2–3-byte UTF-8 are decoded here,
+ * anything else (4-byte sequences, invalid UTF-8 → U+FFFD) by TextDecoder.
  */
 function text(b: Uint8Array, s: number, e: number): string {
   const n = e - s;
-  if (n > 64) return utf8(b, s, e);
+  if (n > 32) return decode(b, s, e);
   let h = n;
-  let i = s;
-  for (; i < e; i++) {
-    const c = b[i];
-    if (c >= 0x80) break;
-    h = (h * 31 + c) | 0;
+  for (let i = s; i < e; i++) h = (h * 31 + b[i]) | 0;
+  const slot = h & 511;
+  const known = internedBytes[slot];
+  if (known.length === n) {
+    let k = 0;
+    while (k < n && known[k] === b[s + k]) k++;
+    if (k === n) return internedText[slot];
   }
-  if (i === e) {
-    const slot = h & 511;
-    const hit = interned[slot];
-    if (hit.length === n) {
-      let k = 0;
-      while (k < n && hit.charCodeAt(k) === b[s + k]) k++;
-      if (k === n) return hit;
-    }
-    let out = '';
-    for (let j = s; j < e; j++) out += String.fromCharCode(b[j]);
-    if (n <= 32) interned[slot] = out;
-    return out;
-  }
-  // Non-ASCII: 2- and 3-byte sequences decoded here (Cyrillic names and the like), the rest by TextDecoder.
+  const out = decode(b, s, e);
+  internedBytes[slot] = b.slice(s, e);
+  internedText[slot] = out;
+  return out;
+}
+
+function decode(b: Uint8Array, s: number, e: number): string {
+  if (e - s > 64) return utf8(b, s, e);
   let out = '';
   for (let j = s; j < e; ) {
     const c = b[j];
@@ -212,10 +209,15 @@ function text(b: Uint8Array, s: number, e: number): string {
 
 /** Field ends (index of each `;`, and the body's end) of the body being read; 16 fields at most, +1 to see a 17th. */
 const ends = new Int32Array(18);
+const BAR = 0x7c; // '|'
+
+/** Where the last `scanBody` with `toBar` found its body's end (the `|` or the limit), also when it declined. */
+export let scannedEnd = 0;
 
 /**
  * One SD (10 fields) or D (16 fields) body in `b[s,e)` as a record, or null to decline. With
- * `only` set, the body must have that many fields (an `#SD#`/`#D#` packet); else either (a `#B#` body).
+ * `only` set, the body must have that many fields (an `#SD#`/`#D#` packet); else either (a `#B#`
+ * body: then the body ends at the first `|` before `e`, and `scannedEnd` says where).
  */
 export function scanBody(
   b: Uint8Array,
@@ -228,12 +230,27 @@ export function scanBody(
   archive: boolean,
 ): TelemetryRecord | null {
   let n = 0;
-  for (let i = s; i < e; i++) {
-    if (b[i] === SEMI) {
-      if (n === 16) return null;
-      ends[n++] = i;
+  let i = s;
+  let over = false;
+  if (only === null) {
+    for (; i < e; i++) {
+      const c = b[i];
+      if (c === SEMI) {
+        if (n === 16) over = true;
+        else ends[n++] = i;
+      } else if (c === BAR) break;
+    }
+    scannedEnd = i;
+  } else {
+    for (; i < e; i++) {
+      if (b[i] === SEMI) {
+        if (n === 16) return null;
+        ends[n++] = i;
+      }
     }
   }
+  if (over) return null;
+  e = i;
   ends[n++] = e;
   if (only !== null ? n !== only : n !== 10 && n !== 16) return null;
   // Field k is b[start(k), ends[k]).
