@@ -10,7 +10,8 @@ COPY ingest ./ingest
 COPY store ./store
 COPY rating ./rating
 COPY api ./api
-ENV FLEETMETER_HOST=0.0.0.0 FLEETMETER_ADMIN_HOST=0.0.0.0
+# The admin port (metrics, health, commands to devices) on loopback; see docs/configuration.md, Admin port.
+ENV FLEETMETER_HOST=0.0.0.0 FLEETMETER_ADMIN_HOST=127.0.0.1
 EXPOSE 5027/tcp 5027/udp 20332/tcp 20332/udp 1883/tcp 8080/tcp 9464/tcp
 USER node
 ENTRYPOINT ["node", "bin/fleetmeter.js"]

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sqlString } from '../store/sql.ts';
+import { ApiError } from './errors.ts';
 import type { Migration, Store } from '../store/types.ts';
 
 export const SCOPES = ['read', 'write', 'admin'] as const;
@@ -14,6 +15,35 @@ export type Scope = (typeof SCOPES)[number];
 export function scopeAllows(granted: readonly Scope[], needed: Scope): boolean {
   const rank = { read: 0, write: 1, admin: 2 } as const;
   return granted.some((g) => rank[g] >= rank[needed]);
+}
+
+/** The key a request presents: `Authorization: Bearer fmk_…`, else `X-Api-Key: fmk_…`; null if none. */
+export function presentedKey(headers: { readonly authorization?: string; readonly 'x-api-key'?: string | string[] }): string | null {
+  const auth = headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    return m ? m[1] : null;
+  }
+  const k = headers['x-api-key'];
+  return typeof k === 'string' ? k : null;
+}
+
+/**
+ * The one check of a presented key for a scope, for the REST API, the staff console (its session's
+ * key) and the gateway's admin port: the key, or the error to answer with (no/invalid key → 401,
+ * a key without the scope → 403). `missing` is what a caller that presented nothing is told.
+ */
+export function authorizeKey(keys: ApiKeys, presented: string | null, scope: Scope, missing = 'an API key is required: Authorization: Bearer fmk_…'): ApiKeyInfo | ApiError {
+  if (presented === null) return new ApiError('FM_ERR_UNAUTHORIZED', missing);
+  const key = keys.verify(presented);
+  if (key === null) return new ApiError('FM_ERR_UNAUTHORIZED', 'the API key is not valid (unknown, revoked or malformed)');
+  if (!scopeAllows(key.scopes, scope)) return new ApiError('FM_ERR_FORBIDDEN', `this needs scope ${scope}; the key has ${key.scopes.join(', ') || 'none'}`, { required: scope, granted: key.scopes });
+  return key;
+}
+
+/** `authorizeKey` for the key a request's headers present. */
+export function authorizeRequest(keys: ApiKeys, headers: Parameters<typeof presentedKey>[0], scope: Scope): ApiKeyInfo | ApiError {
+  return authorizeKey(keys, presentedKey(headers), scope);
 }
 
 export const apiKeyMigrations: readonly Migration[] = [

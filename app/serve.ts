@@ -54,7 +54,8 @@ export async function startApp(o: AppOptions, log: Logger): Promise<App> {
   try {
     await services.start();
     // Each batch commits its presence with its records (the rating engine); the fleet tracker sees every committed batch.
-    gateway = await startGateway(store, o.gateway, log, services.live.sink, services.live.derive, metrics);
+    // The admin port's /commands take an API key with the admin scope (the REST API's keys), with the API on or off.
+    gateway = await startGateway(store, o.gateway, log, services.live.sink, services.live.derive, metrics, services.adminKeys);
     if (o.api !== null) {
       // The API shares the gateway's device registry: a device registered through it is accepted at once.
       api = await startApi(

@@ -2,11 +2,14 @@
  * The process's long-lived services, built once from one store: the live state (rating engine,
  * presence read cache, fleet tracker — app/live.ts), the rating service, the configuration
  * snapshot, fleet health, the audit log, billing events, billing (payments, suspension), billing
- * operations with the scheduler and its jobs, and the billing metrics. The gateway gets the live
- * sink, the API gets these services; the scheduler runs on them whether or not the API is on.
+ * operations with the scheduler and its jobs, the billing metrics and the API keys. The gateway
+ * gets the live sink and the API keys' admin check (its admin port's `/commands`), the API gets
+ * these services; the scheduler runs on them whether or not the API is on.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { ApiKeys, authorizeRequest } from '../api/api-keys.ts';
+import { ApiError } from '../api/errors.ts';
 import { AuditLog } from '../api/services/audit.ts';
 import { BillingService, SnapshotBillingAccounts } from '../api/services/billing.ts';
 import { DocumentNumbers } from '../api/documents/numbering.ts';
@@ -21,6 +24,7 @@ import type { BillingOps, BillingOpsOptions } from '../billing/ops.ts';
 import { PaymentLedger } from '../billing/payments.ts';
 import type { JobRun } from '../billing/scheduler.ts';
 import { SuspensionService } from '../billing/suspension.ts';
+import type { AdminKeys } from '../ingest/admin-server.ts';
 import { RatingConfigStore } from '../rating/config-store.ts';
 import type { ImplausibleTimePolicy } from '../rating/plausibility.ts';
 import { RatingService } from '../rating/service.ts';
@@ -65,11 +69,15 @@ export interface Services {
   readonly metrics: BillingMetrics | null;
   /** Invoices, acts and workbooks of statements (the API serves them, e-mail attaches the invoice). */
   readonly documents: DocumentsService;
-  /** Starts the live state and the snapshot poll (the scheduler waits for `startJobs`). */
+  /** API keys: the REST API's, and the admin port's `/commands` (admin scope, `adminKeys`). */
+  readonly keys: ApiKeys;
+  /** The admin port's check of a request's key (`keys`, admin scope). */
+  readonly adminKeys: AdminKeys;
+  /** Starts the API keys' refresh, the live state and the snapshot poll (the scheduler waits for `startJobs`). */
   start(): Promise<void>;
   /** Runs the scheduled jobs, ticking every `tickMs`, until stop(). */
   startJobs(tickMs: number): void;
-  /** Stops the jobs (waiting for runs in progress, giving up leases), the poll and the live state (persisting it). */
+  /** Stops the jobs (waiting for runs in progress, giving up leases), the poll, the live state (persisting it) and the keys' refresh. */
   stop(): Promise<void>;
 }
 
@@ -81,6 +89,7 @@ export function buildServices(store: Store, o: ServicesOptions): Services {
   const snapshots = new SnapshotSource(store, rating, { pollMs: o.snapshotPollMs, log, now });
   const fleetHealth = new FleetHealth(live.fleet, now);
   const audit = new AuditLog(store, now);
+  const keys = new ApiKeys(store, now);
   const events = new BillingEvents(store, now);
   // Billing's domain services read accounts from the snapshot; a suspension refreshes it at once.
   const accounts = new SnapshotBillingAccounts(snapshots, rating.statements);
@@ -121,12 +130,21 @@ export function buildServices(store: Store, o: ServicesOptions): Services {
     ops,
     metrics,
     documents,
+    keys,
+    adminKeys: adminKeysOf(keys),
     async start() {
-      await live.start();
+      await keys.start(1000);
+      try {
+        await live.start();
+      } catch (err) {
+        keys.stop();
+        throw err;
+      }
       try {
         await snapshots.start();
       } catch (err) {
         await live.stop();
+        keys.stop();
         throw err;
       }
     },
@@ -138,6 +156,18 @@ export function buildServices(store: Store, o: ServicesOptions): Services {
       await ops.stop();
       snapshots.stop();
       await live.stop();
+      keys.stop();
+    },
+  };
+}
+
+/** The admin port's key check on the API keys: the admin scope, answered as the REST API answers. */
+export function adminKeysOf(keys: ApiKeys): AdminKeys {
+  return {
+    authorize(headers) {
+      const r = authorizeRequest(keys, headers, 'admin');
+      if (!(r instanceof ApiError)) return { ok: true, keyId: r.keyId };
+      return { ok: false, status: r.statusCode === 403 ? 403 : 401, code: r.code, message: r.message };
     },
   };
 }

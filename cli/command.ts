@@ -1,15 +1,16 @@
 /**
  * `fleetmeter command <deviceId> <text>`: sends a command to a device connected to a running
  * gateway (Teltonika TCP: Codec 12; MQTT: the device's command topic) through the gateway's admin
- * port (`POST /commands/<deviceId>`), and prints the device's response.
+ * port (`POST /commands/<deviceId>`, with an API key of admin scope: `--api-key` or
+ * `FLEETMETER_API_KEY`), and prints the device's response.
  *
  * Exit codes: 0 answered · 1 not answered (not connected, not subscribed, timeout, disconnected) ·
- * 2 usage · 3 gateway not reachable on the admin port.
+ * 2 usage (incl. a missing, invalid or non-admin key) · 3 gateway not reachable on the admin port.
  */
 import type { CommandResult } from '../ingest/commands.ts';
 import { loadConfig, splitArgs } from './runtime.ts';
 
-const USAGE = `usage: fleetmeter command <deviceId> <text…> [--timeout-ms 30000] [--json]
+const USAGE = `usage: fleetmeter command <deviceId> <text…> [--timeout-ms 30000] [--json] [--api-key fmk_…]
                           [--admin-host 127.0.0.1] [--admin-port 9464]
 
 Sends <text> to the device through the running gateway's admin port and prints its response.
@@ -18,8 +19,10 @@ Teltonika TCP devices get a Codec 12 command; MQTT devices get {"id", "command"}
 
   --timeout-ms   how long to wait for the answer (default 30000)
   --json         print the whole result as JSON (command, response, sentAt, answeredAt)
+  --api-key      an API key with the admin scope (fleetmeter apikey create --scopes admin);
+                 default: the FLEETMETER_API_KEY environment variable (preferred: a flag shows in ps)
 
-exit codes: 0 answered, 1 not answered, 2 usage, 3 gateway not reachable
+exit codes: 0 answered, 1 not answered, 2 usage (or a missing, invalid or non-admin key), 3 gateway not reachable
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -35,7 +38,8 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`fleetmeter command: ${!deviceId || !text ? 'expected a device id and a command text' : '--timeout-ms: expected an integer 1..600000'}\n\n${USAGE}`);
     return 2;
   }
-  const { json: _json, 'timeout-ms': _t, ...configFlags } = flags;
+  const { json: _json, 'timeout-ms': _t, 'api-key': keyFlag, ...configFlags } = flags;
+  const apiKey = keyFlag ?? process.env.FLEETMETER_API_KEY ?? '';
   const config = loadConfig(configFlags);
   if (config.adminPort === null) {
     process.stderr.write('fleetmeter command: the admin port is off (--admin-port); commands go through it\n');
@@ -48,7 +52,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
       body: JSON.stringify({ command: text, timeoutMs }),
       signal: AbortSignal.timeout(timeoutMs + 5_000),
     });
@@ -64,8 +68,9 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (body?.code) {
-    process.stderr.write(`fleetmeter command: ${body.message} (${body.code})\n`);
-    return res.status === 400 ? 2 : 1;
+    const hint = res.status === 401 || res.status === 403 ? `; pass an API key with the admin scope: --api-key or FLEETMETER_API_KEY${apiKey ? '' : ' (none was given)'}` : '';
+    process.stderr.write(`fleetmeter command: ${body.message} (${body.code})${hint}\n`);
+    return res.status === 400 || res.status === 401 || res.status === 403 ? 2 : 1;
   }
   process.stderr.write(`fleetmeter command: the gateway answered HTTP ${res.status}\n`);
   return 1;

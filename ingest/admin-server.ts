@@ -1,12 +1,24 @@
 /**
- * The admin listener: Prometheus metrics, liveness, readiness, and `POST /commands/<deviceId>` (a
- * command to a connected device, used by `fleetmeter command`). Small on purpose: node:http. It
- * binds to loopback by default (--admin-host): whoever reaches it can command devices.
+ * The admin listener: Prometheus metrics, liveness, readiness, and `/commands/<deviceId>` (POST: a
+ * command to a connected device, used by `fleetmeter command`; GET: the device's command journal).
+ * Small on purpose: node:http. `/metrics`, `/health` and `/ready` are open; `/commands` needs an
+ * API key with the admin scope (the REST API's keys, checked by `AdminKeys`), takes JSON only and
+ * refuses cross-origin requests, so a web page in a browser on the same host cannot command a
+ * device. It binds to loopback by default (--admin-host).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { CommandJournal } from './command-journal.ts';
 import { CommandError, type CommandErrorCode, type CommandRouter } from './commands.ts';
+
+/**
+ * What the admin port asks of the key a request presents (`Authorization: Bearer fmk_…` or
+ * `X-Api-Key`): app/ answers with the REST API's keys (api/api-keys.ts), which ingest may not import.
+ */
+export interface AdminKeys {
+  /** Whether the request's key carries the admin scope; if not, the status (401: none, unknown, revoked; 403: another scope), code and message to answer with. */
+  authorize(headers: IncomingHttpHeaders): { readonly ok: true; readonly keyId: string } | { readonly ok: false; readonly status: 401 | 403; readonly code: string; readonly message: string };
+}
 
 export interface AdminServer {
   readonly port: number;
@@ -38,6 +50,7 @@ export async function startAdminServer(
   ready: () => Promise<{ ok: boolean; detail: string }>,
   commands: CommandRouter | null = null,
   journal: CommandJournal | null = null,
+  keys: AdminKeys | null = null,
 ): Promise<AdminServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -45,7 +58,22 @@ export async function startAdminServer(
       res.writeHead(status, { 'content-type': type });
       res.end(body);
     };
-    if (req.method === 'POST' && path.startsWith('/commands/') && commands) return void postCommand(commands, path.slice('/commands/'.length), req, res);
+    const error = (status: number, code: string, message: string) => reply(status, 'application/json', JSON.stringify({ code, message }) + '\n');
+    if (path.startsWith('/commands/') && (commands || journal)) {
+      if (req.method !== 'POST' && req.method !== 'GET') return reply(405, 'text/plain', 'method not allowed\n');
+      // Cross-origin first: a browser page on another origin is refused whatever else it sends.
+      const foreign = crossOrigin(req.headers);
+      if (foreign !== null) return error(403, 'FM_ERR_FORBIDDEN', `cross-origin requests are refused (${foreign}): the admin port serves command-line tools, not web pages`);
+      if (keys === null) return error(401, 'FM_ERR_UNAUTHORIZED', 'commands need an admin API key, and this gateway was started without API keys');
+      const auth = keys.authorize(req.headers);
+      if (!auth.ok) return error(auth.status, auth.code, auth.message);
+      if (req.method === 'POST') {
+        if (!commands) return reply(405, 'text/plain', 'method not allowed\n');
+        const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+        if (type !== 'application/json') return error(415, 'FM_ERR_UNSUPPORTED_MEDIA_TYPE', `content-type: expected application/json, got ${JSON.stringify(req.headers['content-type'] ?? '(none)')}`);
+        return void postCommand(commands, path.slice('/commands/'.length), req, res);
+      }
+    }
     if (req.method !== 'GET') return reply(405, 'text/plain', 'method not allowed\n');
     if (path.startsWith('/commands/') && journal) {
       // The device's command journal, newest first: what was asked and what it answered.
@@ -91,6 +119,20 @@ export async function startAdminServer(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Why a request comes from a browser page on another origin, or null. Browsers send
+ * `Sec-Fetch-Site` (anything but same-origin, or none for a typed-in URL, is another page) and
+ * `Origin` on every POST, incl. a form's or a `text/plain` "simple request" that needs no CORS
+ * preflight; an Origin must be this port's own (`http://` + Host). Tools like the CLI send neither.
+ */
+function crossOrigin(headers: IncomingHttpHeaders): string | null {
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site: ${site}`;
+  const origin = headers.origin;
+  if (origin !== undefined && (headers.host === undefined || origin.toLowerCase() !== `http://${headers.host.toLowerCase()}`)) return `Origin: ${origin}`;
+  return null;
 }
 
 /** Sends the command and answers with the device's response, or `{code, message}` and a status. */

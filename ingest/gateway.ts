@@ -9,7 +9,7 @@ import { decodeUdpDatagram as decodeTeltonikaUdp } from '../protocols/teltonika/
 import { decodeUdpDatagram as decodeWialonUdp } from '../protocols/wialon-ips/index.ts';
 import type { Store } from '../store/types.ts';
 import { AccountAccess } from './account-access.ts';
-import { startAdminServer, type AdminServer } from './admin-server.ts';
+import { type AdminKeys, startAdminServer, type AdminServer } from './admin-server.ts';
 import { CommandJournal } from './command-journal.ts';
 import { CommandRouter } from './commands.ts';
 import type { GatewayContext } from './context.ts';
@@ -61,6 +61,7 @@ export interface Gateway {
  * Store must be open and migrated (the caller owns it). `derive` (the rating engine's presence) is
  * committed with every batch; `sink` (the fleet tracker) sees every committed batch. `metrics`: the
  * process's registry when the caller puts metrics of its own on it too (app/ adds billing's).
+ * `adminKeys`: the API keys the admin port's `/commands` checks (admin scope); null: it refuses them all.
  */
 export async function startGateway(
   store: Store,
@@ -69,6 +70,7 @@ export async function startGateway(
   sink: RecordSink | null = null,
   derive: BatchDeriver | null = null,
   metrics: Metrics = createMetrics(),
+  adminKeys: AdminKeys | null = null,
 ): Promise<Gateway> {
   const registry = new DeviceRegistry(store, {
     unknownDevicePolicy: options.unknownDevices,
@@ -155,7 +157,7 @@ export async function startGateway(
       admin = await startAdminServer(options.adminHost, options.adminPort, metrics.registry, async () => {
         const ping = await store.ping();
         return ping.ok ? { ok: true, detail: `storage ${store.backend} reachable` } : { ok: false, detail: ping.error };
-      }, commands, journal);
+      }, commands, journal, adminKeys);
       ports.admin = admin.port;
     }
   } catch (err) {

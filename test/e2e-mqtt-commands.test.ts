@@ -1,25 +1,28 @@
 /**
  * Commands end to end through the CLI: `fleetmeter command <deviceId> <text>` (a real child
  * process) → the gateway's admin port → a Teltonika TCP device (Codec 12) or an MQTT device (its
- * command topic) → the device's answer printed by the CLI. Exit codes for every failure.
+ * command topic) → the device's answer printed by the CLI, with an API key of admin scope
+ * (`FLEETMETER_API_KEY` or `--api-key`). Exit codes for every failure.
  */
 import { spawn } from 'node:child_process';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../ingest/gateway.ts';
 import { decodeCommandPacket, encodeCommandResponse, encodeImei } from '../protocols/teltonika/index.ts';
 import type { Store } from '../store/types.ts';
 import { backends } from './support/backends.ts';
 import { TcpDevice } from './support/device.ts';
-import { startTestGateway } from './support/gateway.ts';
+import { startTestGateway, type TestGateway } from './support/gateway.ts';
 import { connectDevice, freeLoopbackPort } from './support/mqtt.ts';
 
 const bin = new URL('../bin/fleetmeter.js', import.meta.url).pathname;
+/** An API key with the admin scope on the test gateway (set in beforeAll). */
+let adminKey = '';
 
-/** Runs the CLI as a user would; resolves with its exit code and output. */
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+/** Runs the CLI as a user would, with `FLEETMETER_API_KEY` = `apiKey` (none: unset); resolves with its exit code and output. */
+function cli(args: string[], apiKey: string | null = adminKey): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, 'command', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CLICKHOUSE_URL: '' } });
+    const { FLEETMETER_API_KEY: _k, ...env } = process.env;
+    const child = spawn(process.execPath, [bin, 'command', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, CLICKHOUSE_URL: '', ...(apiKey === null ? {} : { FLEETMETER_API_KEY: apiKey }) } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -31,14 +34,17 @@ function cli(args: string[]): Promise<{ code: number | null; out: string; err: s
 describe('fleetmeter command', () => {
   let store: Store;
   let cleanup: () => Promise<void>;
-  let gw: Gateway;
+  let gw: TestGateway;
   let admin: string[];
+  let readKey: string;
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
     ({ store, cleanup } = await backends[0].open());
     gw = await startTestGateway(store, { mqttPort: 0 });
     admin = ['--admin-port', String(gw.ports.admin)];
+    adminKey = (await gw.keys.create('ops', ['admin'])).key;
+    readKey = (await gw.keys.create('viewer', ['read'])).key;
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true)));
@@ -70,7 +76,8 @@ describe('fleetmeter command', () => {
       const { id, command } = JSON.parse(payload.toString()) as { id: string; command: string };
       void c.publishAsync('fleetmeter/mqtt-cmd-1/responses', JSON.stringify({ id, response: `ok: ${command}` }), { qos: 1 });
     });
-    const r = await cli(['mqtt-cmd-1', 'getinfo', '--json', ...admin]);
+    // The key as a flag this time (the other runs take FLEETMETER_API_KEY).
+    const r = await cli(['mqtt-cmd-1', 'getinfo', '--json', '--api-key', adminKey, ...admin], null);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ deviceId: 'mqtt-cmd-1', command: 'getinfo', response: 'ok: getinfo' });
   });
@@ -88,13 +95,25 @@ describe('fleetmeter command', () => {
     expect(noGateway.err).toMatch(/no gateway answering/);
   });
 
+  it('without an admin key the CLI is refused: exit 2 and how to pass one', async () => {
+    const [none, read] = await Promise.all([cli(['mqtt-cmd-1', 'getinfo', ...admin], null), cli(['mqtt-cmd-1', 'getinfo', ...admin], readKey)]);
+    expect(none).toMatchObject({ code: 2 });
+    expect(none.err).toMatch(/FM_ERR_UNAUTHORIZED.*--api-key or FLEETMETER_API_KEY \(none was given\)/);
+    expect(read).toMatchObject({ code: 2 });
+    expect(read.err).toMatch(/scope admin.*FM_ERR_FORBIDDEN/);
+  });
+
   it('the admin endpoint maps each failure to a status and a code', async () => {
     const silent = await connectDevice(gw.ports.mqtt!, 'mqtt-cmd-3');
     clients.push(silent);
     await silent.subscribeAsync('fleetmeter/mqtt-cmd-3/commands', { qos: 1 });
     /** `device` goes into the path as given (already percent-encoded). */
     const post = async (device: string, body: unknown) => {
-      const r = await fetch(`http://127.0.0.1:${gw.ports.admin}/commands/${device}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+      const r = await fetch(`http://127.0.0.1:${gw.ports.admin}/commands/${device}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
       return { status: r.status, body: (await r.json()) as { code: string; message: string } };
     };
     expect(await post('nobody-1', { command: 'getinfo' })).toMatchObject({ status: 404, body: { code: 'FM_ERR_DEVICE_NOT_CONNECTED', message: 'device nobody-1 is not connected to this gateway' } });
@@ -106,7 +125,7 @@ describe('fleetmeter command', () => {
 
   it('every command and how it ended is journaled in ClickHouse, listed newest first at GET /commands/<id>', async () => {
     const journal = async (device: string) => {
-      const r = await fetch(`http://127.0.0.1:${gw.ports.admin}/commands/${device}`);
+      const r = await fetch(`http://127.0.0.1:${gw.ports.admin}/commands/${device}`, { headers: { 'x-api-key': adminKey } });
       expect(r.status).toBe(200);
       return ((await r.json()) as { items: { command: string; outcome: string; response: string; detail: string; protocol: string; sentAt: number; at: number }[] }).items;
     };

@@ -9,7 +9,7 @@
  * check, the same scopes.
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import { type Scope, scopeAllows } from '../api-keys.ts';
+import { authorizeKey, presentedKey, type Scope } from '../api-keys.ts';
 import { ApiError } from '../errors.ts';
 import { plugin } from '../plugin.ts';
 import { ROUTE_SCOPES, type RouteScope } from './types.ts';
@@ -18,27 +18,15 @@ import { ROUTE_SCOPES, type RouteScope } from './types.ts';
 export const PUBLIC_PREFIXES = ['/docs'] as const;
 export const PUBLIC_ROUTES = ['/health', '/ready', '/openapi.json', '/console/login', '/console/assets/console.css', '/console/assets/console.js'] as const;
 
-function presentedKey(req: FastifyRequest): string | null {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string') {
-    const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    return m ? m[1] : null;
-  }
-  const k = req.headers['x-api-key'];
-  return typeof k === 'string' ? k : null;
-}
-
-/** The key of a console session (set by the console's onRequest hook from its cookie). */
-const sessionKey = (req: FastifyRequest): string | null => req.sessionKey;
-
-/** The onRequest check of one scope. Callback style, no promise per request. */
-function scopeCheck(app: FastifyInstance, scope: Scope, keyOf: (req: FastifyRequest) => string | null) {
+/**
+ * The onRequest check of one scope, on the key the headers present or (`fromSession`, the console)
+ * the key of the console session. Callback style, no promise per request.
+ */
+function scopeCheck(app: FastifyInstance, scope: Scope, fromSession: boolean) {
   return (req: FastifyRequest, _reply: unknown, done: (err?: Error) => void) => {
-    const presented = keyOf(req);
-    if (presented === null) return done(new ApiError('FM_ERR_UNAUTHORIZED', keyOf === sessionKey ? 'sign in to the console first' : 'an API key is required: Authorization: Bearer fmk_…'));
-    const key = app.services.keys.verify(presented);
-    if (key === null) return done(new ApiError('FM_ERR_UNAUTHORIZED', 'the API key is not valid (unknown, revoked or malformed)'));
-    if (!scopeAllows(key.scopes, scope)) return done(new ApiError('FM_ERR_FORBIDDEN', `this route needs scope ${scope}; the key has ${key.scopes.join(', ') || 'none'}`, { required: scope, granted: key.scopes }));
+    const keys = app.services.keys;
+    const key = fromSession ? authorizeKey(keys, req.sessionKey, scope, 'sign in to the console first') : authorizeKey(keys, presentedKey(req.headers), scope);
+    if (key instanceof ApiError) return done(key);
     req.apiKey = key;
     done();
   };
@@ -63,7 +51,7 @@ export const authPlugin = plugin(
       }
       if (config.scope !== 'public') {
         // Each protected route gets its own check, bound to its scope (no per-request lookups).
-        const check = scopeCheck(app, config.scope, config.session === true ? sessionKey : presentedKey);
+        const check = scopeCheck(app, config.scope, config.session === true);
         route.onRequest = [check as never, ...(route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest])];
       }
       if (config.scope !== 'public' && route.schema) {

@@ -1,8 +1,9 @@
 /**
  * The API's services. The long-lived ones every part of the process shares — the rating service,
- * the configuration snapshot, fleet health, billing events, billing (payments, suspension) and
- * billing operations (webhooks, e-mail, the scheduler) — are built once by app/ and handed in:
- * jobs run on them whether or not the API is on. The API builds only what its routes use.
+ * the configuration snapshot, fleet health, billing events, billing (payments, suspension),
+ * billing operations (webhooks, e-mail, the scheduler) and the API keys (the gateway's admin port
+ * checks them too) — are built once by app/ and handed in: jobs run on them whether or not the API
+ * is on. The API builds only what its routes use.
  */
 import type { Logger } from 'pino';
 import type { BillingEvents } from '../../billing/events.ts';
@@ -12,7 +13,7 @@ import type { CachedPresenceStorage } from '../../rating/presence-cache.ts';
 import type { RatingService } from '../../rating/service.ts';
 import type { Claims } from '../../store/claims.ts';
 import type { Store } from '../../store/types.ts';
-import { ApiKeys } from '../api-keys.ts';
+import type { ApiKeys } from '../api-keys.ts';
 import { AccountsService } from './accounts.ts';
 import type { AuditLog } from './audit.ts';
 import type { BillingService } from './billing.ts';
@@ -56,6 +57,8 @@ export interface ApiDeps {
   readonly claims: Claims;
   /** Invoices, acts and workbooks of statements (docs/documents.md). */
   readonly documents: DocumentsService;
+  /** API keys (app/ starts and stops their refresh; the admin port checks the same keys). */
+  readonly keys: ApiKeys;
   /** Compute every device's usage of this month in the background at start (warm cache). Default false. */
   readonly prewarmUsage?: boolean;
 }
@@ -100,7 +103,7 @@ export class ApiServices {
     this.billing = deps.billing;
     this.ops = deps.ops;
     this.documents = deps.documents;
-    this.keys = new ApiKeys(deps.store, now);
+    this.keys = deps.keys;
     this.idempotency = new IdempotencyStore(deps.store, now);
     this.claims = deps.claims;
     this.usage = new UsageService({
@@ -125,9 +128,8 @@ export class ApiServices {
     this.reconcile = new ReconcileService(this.rating, this.snapshots, now, this.events);
   }
 
-  /** Starts the API's own pollers (API keys) and the usage warm-up; the shared services are app/'s to start. */
+  /** Starts the usage warm-up; the shared services (API keys included) are app/'s to start. */
   async start(): Promise<void> {
-    await this.keys.start(1000);
     if (this.prewarm) {
       this.usage.prewarm().then(
         (r) => this.log.info(r, 'device usage cache warmed'),
@@ -136,7 +138,5 @@ export class ApiServices {
     }
   }
 
-  stop(): void {
-    this.keys.stop();
-  }
+  stop(): void {}
 }

@@ -6,11 +6,13 @@ import { protocolError, type ProtocolError } from '../common/errors.ts';
 import type { IoElement, TelemetryRecord } from '../record.ts';
 import { answerData, answerShortData, type AsdCode } from './answers.ts';
 import { parseCoordinate } from './coords.ts';
-import { checkCrc } from './crc.ts';
+import { checkCrc, parseCrcToken } from './crc.ts';
+import { crc16arc } from '../common/crc.ts';
 import { parseDateTime } from './datetime.ts';
 import { isAbsent, parseBitmask, parseDecimal, parseOptionalDecimal, utf8 } from './fields.ts';
 import type { WialonDataBody, WialonExtendedData, WialonFix, WialonPacketResult, WialonShortData, WialonVersion } from './model.ts';
 import { parseParams } from './params.ts';
+import { scanBody, WIALON_EXTRAS } from './scan.ts';
 
 /** §14: "strict about the number of `;` fields (10 for SD, 16 for D, before the CRC)". */
 export const SD_FIELDS = 10;
@@ -153,8 +155,8 @@ export function bodyIo(body: WialonDataBody): IoElement[] {
 }
 
 export function bodyToRecord(body: WialonDataBody, opts: RecordOptions): TelemetryRecord {
-  const extras: { [key: string]: string } = { packetType: opts.packetType, version: opts.version };
-  if (opts.packetType === 'B') extras.bodyType = body.kind;
+  const e = WIALON_EXTRAS[opts.version];
+  const extras = opts.packetType === 'B' ? e.blackBox[body.kind] : e.packet[opts.packetType];
   return {
     protocol: 'wialon-ips',
     deviceId: opts.deviceId,
@@ -192,6 +194,9 @@ export function decodeDataPacket(
   bodyStart: number,
   ctx: PacketContext,
 ): WialonPacketResult {
+  // The fast path reads the bytes in place; it declines whatever the text path below must judge.
+  const fast = scanDataPacket(type, packet, bodyStart, ctx);
+  if (fast !== null) return fast;
   const structureError = type === 'SD' ? answerShortData(-1) : answerData(-1);
   const text = utf8(packet, bodyStart);
   const fields = text.split(';');
@@ -220,6 +225,25 @@ export function decodeDataPacket(
     reply: type === 'SD' ? answerShortData(1) : answerData(1),
     ...(warnings ? { warnings } : {}),
   };
+}
+
+/** `#SD#`/`#D#` by scan.ts: the packet's record and `#ASD#1`/`#AD#1`, or null for the text path. */
+function scanDataPacket(type: 'SD' | 'D', packet: Uint8Array, bodyStart: number, ctx: PacketContext): WialonPacketResult | null {
+  let end = packet.length;
+  if (ctx.version === '2.0') {
+    // §11: the CRC follows the last `;` and covers everything up to and including it.
+    let semi = end - 1;
+    while (semi >= bodyStart && packet[semi] !== 0x3b) semi--;
+    if (semi < bodyStart || end - semi - 1 > 6) return null;
+    let token = '';
+    for (let i = semi + 1; i < end; i++) token += String.fromCharCode(packet[i]);
+    const sent = parseCrcToken(token);
+    if (Number.isNaN(sent) || sent !== crc16arc(packet, bodyStart, semi + 1)) return null;
+    end = semi;
+  }
+  const record = scanBody(packet, bodyStart, end, type === 'SD' ? SD_FIELDS : D_FIELDS, ctx.deviceId, ctx.receivedAt, WIALON_EXTRAS[ctx.version].packet, false);
+  if (record === null) return null;
+  return { ok: true, type, records: [record], reply: type === 'SD' ? answerShortData(1) : answerData(1) };
 }
 
 export function fail(code: ProtocolError['code'], message: string, reply: Uint8Array | null): WialonPacketResult {

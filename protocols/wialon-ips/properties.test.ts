@@ -1,8 +1,10 @@
 /**
  * Property tests (fast-check): random valid packets of every type → encode → decode gives back
  * exactly what was encoded; any split of a stream gives the same frames; random and mutated bytes
- * never throw; a corrupted v2.0 packet is never accepted with different data.
+ * never throw; a corrupted v2.0 packet is never accepted with different data; the byte scanner
+ * (scan.ts) accepts only what the text path accepts, and reads it to the same record.
  */
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCoordinate } from './coords.ts';
@@ -22,7 +24,9 @@ import {
   encodeUdp,
   formatBody,
 } from './encoder.ts';
+import { utf8 } from './fields.ts';
 import { createTcpFramer, frameAll } from './framer.ts';
+import { scanBody, scannedEnd, WIALON_EXTRAS } from './scan.ts';
 import type { WialonDataBody, WialonExtendedData, WialonParam, WialonShortData, WialonVersion } from './model.ts';
 import { decodeUdpDatagram } from './udp.ts';
 import { eventKey, frameInPieces } from './vectors.test-helper.ts';
@@ -286,5 +290,118 @@ describe('robustness', () => {
       }),
       RUNS,
     );
+  });
+});
+
+describe('the byte scanner (scan.ts) and the text path (parseDataBody) agree', () => {
+  // Bytes that change what a field means: digits, signs, separators, NA, hemispheres, exponents, UTF-8 pieces.
+  const alphabet = [...'0123456789.-+;,:NAESWe x|'].map((c) => c.charCodeAt(0)).concat([0xd0, 0x96, 0xe2, 0x82, 0xac, 0xff, 0xc0]);
+  const edit = fc.tuple(fc.constantFrom('set', 'insert', 'delete'), fc.nat(), fc.constantFrom(...alphabet));
+  // Whole fields (or param/ADC items) swapped for values at the edge of what each field accepts.
+  const tokens = [
+    ...['', 'NA', 'N', 'S', 'E', 'W', 'A', 'n', 'NN', '-0', '0', '+5', '-1', '360', '360.5', '1e3', '1.2.3', '.5', '5.', '0.', '-', '+'],
+    ...['5959.9999', '5960.0000', '9000.0000', '9000.0001', '18000.0000', '18000.0001', '12345678901234567', '123456789012345', '0.1234567890123456', '9007199254740993'],
+    ...['290200', '290201', '310499', '000000', '131326', '235959', '240000', '235960', '120000.5', '120000.', '120000.1234567890', '12000'],
+    ...['a:1:1', 'a:2:1.5', 'a:3:x:y', 'a:4:1', ':1:1', 'a:1:', 'a:2:', 'a:3:', 'a:1', 'a', 'a:1:-0', 'a:1:12345678901234567', 'a:2:1e5', 'Ж:1:1', 'a:3:Ж€'],
+  ];
+  const fieldEdit = fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(...tokens));
+  /** Replaces field `f` (or, inside a list field, its item `k`) with `token`. */
+  const swapField = (text: string, [f, k, token]: [number, number, string]) => {
+    const fields = text.split(';');
+    const i = f % fields.length;
+    const items = fields[i].split(',');
+    if (items.length > 1 && k % 2 === 0) items[k % items.length] = token;
+    else items.splice(0, items.length, token);
+    fields[i] = items.join(',');
+    return fields.join(';');
+  };
+  // Bodies as trackers send them (few decimals, small integers): the scanner's own ground, where
+  // the random doubles and 64-bit integers above mostly go to the text path.
+  const decimals = (min: number, max: number, k: number) => fc.integer({ min: min * 10 ** k, max: max * 10 ** k }).map((n) => noNegZero(n / 10 ** k));
+  const trackerParam: fc.Arbitrary<WialonParam> = fc.oneof(
+    fc.record({ name: paramName, type: fc.constant(1 as const), value: fc.integer({ min: -1e9, max: 1e9 }) }),
+    fc.record({ name: paramName, type: fc.constant(2 as const), value: decimals(-1e5, 1e5, 3) }),
+    fc.record({ name: paramName, type: fc.constant(3 as const), value: freeText(/[,;|\r\n]/g) }),
+  );
+  const trackerFix = fc.record({
+    kind: fc.constant('SD' as const),
+    time,
+    latitude: coordinate('lat'),
+    longitude: coordinate('lon'),
+    speed: fc.option(decimals(0, 300, 1), { nil: null }),
+    course: fc.option(fc.integer({ min: 0, max: 360 }), { nil: null }),
+    altitude: fc.option(decimals(-500, 9000, 1), { nil: null }),
+    satellites: fc.option(fc.nat(40), { nil: null }),
+  });
+  const trackerBody: fc.Arbitrary<WialonDataBody> = fc.oneof(
+    trackerFix,
+    fc
+      .record({
+        fix: trackerFix,
+        hdop: fc.option(decimals(0, 50, 1), { nil: null }),
+        inputs: fc.option(fc.nat(0xffff), { nil: null }),
+        outputs: fc.option(fc.nat(0xffff), { nil: null }),
+        adc: fc.array(fc.option(decimals(-100, 100, 2), { nil: null }), { maxLength: 6 }).filter((a) => !(a.length === 1 && a[0] === null)),
+        ibutton: fc.option(freeText(/[;|\r\n]/g).filter((x) => x !== '' && x !== 'NA'), { nil: null }),
+        params: fc.array(trackerParam, { maxLength: 10 }),
+      })
+      .map(({ fix, ...rest }): WialonExtendedData => ({ ...fix, kind: 'D', ...rest })),
+  );
+
+  /** The scanner accepts `u8` only if the text path does, and reads the same record; counts the outcomes in `seen`. */
+  const agree = (u8: Uint8Array, v: WialonVersion, seen: { scanned: number; declined: number }) => {
+    const scanned = scanBody(u8, 0, u8.length, null, 'dev', 7, WIALON_EXTRAS[v].blackBox, true);
+    if (scanned === null) {
+      seen.declined++;
+      return;
+    }
+    seen.scanned++;
+    // A black-box body ends at the first `|` (the scanner says where).
+    const text = utf8(u8.subarray(0, scannedEnd));
+    expect(scannedEnd).toBe(u8.includes(0x7c) ? u8.indexOf(0x7c) : u8.length);
+    const parsed = parseDataBody(text);
+    expect(parsed.ok, `the scanner accepted "${text}", the text path refused it`).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.dropped).toEqual([]);
+    const expected = bodyToRecord(parsed.body, { deviceId: 'dev', version: v, receivedAt: 7, packetType: 'B', archive: true });
+    expect(isDeepStrictEqual(scanned, expected), `"${text}" read differently:\n${JSON.stringify(scanned, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x))}`).toBe(true);
+  };
+
+  it('every edge value in every field (and list item) of an SD and a D body as trackers send them', () => {
+    const seen = { scanned: 0, declined: 0 };
+    const d = '071226;093000;5544.6025;N;03739.6834;E;54.5;270;151.2;9;0.9;5;0;12.5,NA,0.02;00A1B2;ign:1:1,fuel:2:45.5,driver:3:Иванов,gsm:1:-4';
+    const sd = d.split(';').slice(0, 10).join(';');
+    for (const base of [d, sd]) {
+      const n = base.split(';').length;
+      for (let f = 0; f < n; f++) {
+        for (const token of tokens) {
+          for (const k of [0, 1, 2]) agree(new TextEncoder().encode(swapField(base, [f, k, token])), '2.0', seen);
+        }
+      }
+    }
+    expect(seen.scanned).toBeGreaterThan(100);
+    expect(seen.declined).toBeGreaterThan(100);
+  });
+
+  it('on valid and mutated SD and D bodies: accepted by the scanner ⇒ accepted by the text path, same record', () => {
+    const seen = { scanned: 0, declined: 0 };
+    fc.assert(
+      fc.property(fc.oneof({ arbitrary: trackerBody, weight: 4 }, { arbitrary: body, weight: 1 }), fc.array(fieldEdit, { maxLength: 2 }), fc.array(edit, { maxLength: 2 }), version, (b, swaps, edits, v) => {
+        const bytes = [...new TextEncoder().encode(swaps.reduce(swapField, formatBody(b)))];
+        for (const [op, at, c] of edits) {
+          const i = at % (bytes.length + 1);
+          if (op === 'insert') bytes.splice(i, 0, c);
+          else if (i < bytes.length) {
+            if (op === 'set') bytes[i] = c;
+            else bytes.splice(i, 1);
+          }
+        }
+        agree(Uint8Array.from(bytes), v, seen);
+      }),
+      { numRuns: RUNS.numRuns * 10 },
+    );
+    // Not vacuous: both outcomes occur.
+    expect(seen.scanned).toBeGreaterThan(RUNS.numRuns / 4);
+    expect(seen.declined).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,7 @@
 /** Starts a real gateway (real sockets, real ClickHouse) on ephemeral ports for a test. */
 import pino from 'pino';
+import { ApiKeys } from '../../api/api-keys.ts';
+import { adminKeysOf } from '../../app/services.ts';
 import { allMigrations } from '../../cli/runtime.ts';
 import { startGateway, type Gateway, type GatewayOptions } from '../../ingest/gateway.ts';
 import type { BatchDeriver, RecordSink } from '../../ingest/pipeline.ts';
@@ -27,8 +29,26 @@ export const testGatewayOptions: GatewayOptions = {
   registryRefreshMs: 200,
 };
 
-export async function startTestGateway(store: Store, options: Partial<GatewayOptions> = {}, sink: RecordSink | null = null, derive: BatchDeriver | null = null): Promise<Gateway> {
+/** A test gateway, and the API keys its admin port checks (`keys.create('ops', ['admin'])` for `/commands`). */
+export type TestGateway = Gateway & { readonly keys: ApiKeys };
+
+export async function startTestGateway(store: Store, options: Partial<GatewayOptions> = {}, sink: RecordSink | null = null, derive: BatchDeriver | null = null): Promise<TestGateway> {
   await migrate(store, allMigrations);
   const log = pino({ level: process.env.FLEETMETER_TEST_LOG ?? 'silent' });
-  return startGateway(store, { ...testGatewayOptions, ...options }, log, sink, derive);
+  const keys = new ApiKeys(store);
+  await keys.start(200);
+  try {
+    const gw = await startGateway(store, { ...testGatewayOptions, ...options }, log, sink, derive, undefined, adminKeysOf(keys));
+    return {
+      ...gw,
+      keys,
+      async close() {
+        await gw.close();
+        keys.stop();
+      },
+    };
+  } catch (err) {
+    keys.stop();
+    throw err;
+  }
 }
