@@ -1,5 +1,5 @@
 # fleetmeter gateway image. `docker compose up` runs it against a ClickHouse server.
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
