@@ -7,7 +7,8 @@
  * 2 usage · 3 gateway not reachable on the admin port.
  */
 import type { CommandResult } from '../ingest/commands.ts';
-import { loadConfig, splitArgs } from './runtime.ts';
+import { parseArgs, switches, valueFlags } from './args.ts';
+import { loadConfig } from './runtime.ts';
 
 const USAGE = `usage: fleetmeter command <deviceId> <text…> [--timeout-ms 30000] [--json]
                           [--admin-host 127.0.0.1] [--admin-port 9464]
@@ -23,7 +24,7 @@ exit codes: 0 answered, 1 not answered, 2 usage, 3 gateway not reachable
 `;
 
 export async function run(args: string[]): Promise<number> {
-  const { flags, positionals } = splitArgs(args);
+  const { flags, positionals } = parseArgs(args, [...valueFlags('timeout-ms', 'admin-host', 'admin-port'), ...switches('json')]);
   if (flags.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -35,8 +36,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`fleetmeter command: ${!deviceId || !text ? 'expected a device id and a command text' : '--timeout-ms: expected an integer 1..600000'}\n\n${USAGE}`);
     return 2;
   }
-  const { json: _json, 'timeout-ms': _t, ...configFlags } = flags;
-  const config = loadConfig(configFlags);
+  const config = loadConfig({ 'admin-host': flags['admin-host'], 'admin-port': flags['admin-port'] });
   if (config.adminPort === null) {
     process.stderr.write('fleetmeter command: the admin port is off (--admin-port); commands go through it\n');
     return 2;

@@ -7,6 +7,7 @@ import { openServerStore } from './server.ts';
 import type { Store } from './types.ts';
 
 export type { Migration, Store, StoreBackend } from './types.ts';
+export { DataDirBusyError } from './types.ts';
 export { migrate } from './migrate.ts';
 export { storeMigrations } from './schema.ts';
 export { Claims, type ClaimsOptions, type Decision } from './claims.ts';
