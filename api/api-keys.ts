@@ -82,6 +82,13 @@ interface Row {
 }
 
 const KEY_PATTERN = /^fmk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+/** The text form of a key, for validating one given in the configuration. */
+export const API_KEY_PATTERN = KEY_PATTERN.source;
+
+/** A fresh key (id and secret), not stored: `create` stores one, `ensure` stores a given one. */
+export function generateApiKey(): string {
+  return `fmk_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}`;
+}
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 export class ApiKeys {
@@ -132,6 +139,25 @@ export class ApiKeys {
     ]);
     await this.refresh();
     return { key: `fmk_${keyId}_${secret}`, info: { keyId, name, scopes, createdAt: now, revoked: false } };
+  }
+
+  /**
+   * Makes sure `key` (in full, `fmk_<keyId>_<secret>`) exists: stored with `name` and `scopes` if
+   * its id is unknown; left as it is if stored with this secret (a revoked one stays revoked).
+   * Refused if the id is stored with another secret. Says what it did.
+   */
+  async ensure(key: string, name: string, scopes: readonly Scope[]): Promise<'created' | 'exists' | 'revoked'> {
+    const m = KEY_PATTERN.exec(key);
+    if (!m) throw new Error('not an API key: expected fmk_<16 hex>_<43 base64url characters>');
+    const rows = await this.store.query<Row>(`SELECT * FROM api_keys FINAL WHERE key_id = ${sqlString(m[1])}`);
+    if (rows.length > 0) {
+      if (!timingSafeEqual(Buffer.from(rows[0].secret_hash, 'hex'), sha256(m[2]))) throw new Error(`key id ${m[1]} is already stored with another secret`);
+      return rows[0].revoked === 1 ? 'revoked' : 'exists';
+    }
+    const now = this.now();
+    await this.store.insert('api_keys', [{ key_id: m[1], name, secret_hash: sha256(m[2]).toString('hex'), scopes: [...scopes], created_ts: now, revoked: 0, version: now }]);
+    await this.refresh();
+    return 'created';
   }
 
   async revoke(keyId: string): Promise<boolean> {

@@ -5,6 +5,7 @@
  * scheduled jobs when they are on — with the API or without it. `close()` stops it all in order.
  */
 import type { Logger } from 'pino';
+import { ApiKeys } from '../api/api-keys.ts';
 import { type ApiServer, startApi } from '../api/server.ts';
 import type { ProviderRequisites } from '../api/documents/requisites.ts';
 import type { BillingOpsOptions } from '../billing/ops.ts';
@@ -26,6 +27,8 @@ export interface AppOptions {
   readonly claims?: { readonly settleMs: number; readonly staleMs: number };
   /** The provider's requisites on invoices and acts (`--provider-file`); null: no PDF documents. */
   readonly provider?: ProviderRequisites | null;
+  /** An API key (`fmk_…`) to make sure exists, with scope admin, before anything serves (FLEETMETER_BOOTSTRAP_API_KEY). */
+  readonly bootstrapApiKey?: string | null;
 }
 
 export interface App {
@@ -38,9 +41,23 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** The bootstrap API key could not be ensured (one line for the CLI). */
+export class BootstrapKeyError extends Error {}
+
 export async function startApp(o: AppOptions, log: Logger): Promise<App> {
   const store = await openAndMigrate(o.storage, log);
   log.info({ backend: store.backend, database: store.database }, 'storage ready');
+  if (o.bootstrapApiKey) {
+    try {
+      const outcome = await new ApiKeys(store).ensure(o.bootstrapApiKey, 'bootstrap', ['admin']);
+      const keyId = o.bootstrapApiKey.slice(4, 20);
+      if (outcome === 'revoked') log.warn({ keyId }, 'bootstrap API key (FLEETMETER_BOOTSTRAP_API_KEY) is revoked: left revoked');
+      else log.info({ keyId, outcome }, 'bootstrap API key ready (scope admin)');
+    } catch (err) {
+      await store.close();
+      throw new BootstrapKeyError(`FLEETMETER_BOOTSTRAP_API_KEY: ${(err as Error).message}`);
+    }
+  }
   const metrics = createMetrics();
   const services = buildServices(store, { log, billingOps: o.billingOps, metrics: metrics.registry, claimSettleMs: o.claims?.settleMs, claimStaleMs: o.claims?.staleMs, provider: o.provider ?? null });
   let gateway: Gateway | null = null;

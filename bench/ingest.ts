@@ -43,7 +43,7 @@ import { waitQuiet } from './simulator/system-cpu.ts';
 import { countStoredRecords, nullStoreRows } from './simulator/stored-records.ts';
 
 const FD_LIMIT = 65536;
-const { flags } = splitArgs(process.argv.slice(2));
+const { flags } = splitArgs(process.argv.slice(2), ['gateway-args']);
 
 const SCENARIOS = ['ingest', 'wialon-pipeline', 'ingest-null-store', 'simulator'] as const;
 type Scenario = (typeof SCENARIOS)[number];

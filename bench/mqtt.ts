@@ -41,7 +41,7 @@ import { machineBusySeconds, waitQuiet } from './simulator/system-cpu.ts';
 import { countStoredRecords, nullStoreRows } from './simulator/stored-records.ts';
 
 const FD_LIMIT = 65536;
-const { flags } = splitArgs(process.argv.slice(2));
+const { flags } = splitArgs(process.argv.slice(2), ['gateway-args']);
 
 const devices = Number(flags.devices ?? 5000);
 const durationS = Number(flags.duration ?? 30);

@@ -2,21 +2,28 @@
  * `fleetmeter apikey create|list|revoke`: API keys for the REST API. A key is printed once, at
  * creation (`fmk_<keyId>_<secret>`); only a hash of its secret is stored.
  */
-import { SCOPES, type Scope, ApiKeys } from '../api/api-keys.ts';
-import { configHelp } from './config.ts';
-import { ConfigError } from './config.ts';
-import { createLogger, loadConfig, openAndMigrate, splitArgs } from './runtime.ts';
+import { SCOPES, type Scope, ApiKeys, generateApiKey } from '../api/api-keys.ts';
+import { DataDirBusyError } from '../store/types.ts';
+import { CliError, parseArgs, valueFlags } from './args.ts';
+import { ConfigError, configFlags, configHelp, STORAGE_OPTIONS } from './config.ts';
+import { createLogger, loadConfig, openAndMigrate } from './runtime.ts';
 
 const HELP = `usage:
   fleetmeter apikey create --name NAME --scopes read[,write][,admin]   prints the key once
   fleetmeter apikey list                                                 key ids, names, scopes
   fleetmeter apikey revoke KEY_ID                                        refused on every instance within ~1 s
+  fleetmeter apikey generate                                             prints a fresh key, stores nothing
 
 Scopes: read (GET), write (read + changes), admin (write + audit trail and keys).
 Send the key as: Authorization: Bearer fmk_…
 
+create, list and revoke open the storage: on a ClickHouse server any time; on the embedded chDB
+data dir only while serve is stopped (one process holds it). For a first key while serve runs on
+chDB, start serve with FLEETMETER_BOOTSTRAP_API_KEY=$(fleetmeter apikey generate): it makes sure
+that key exists, with scope admin.
+
 storage options:
-${configHelp()}
+${configHelp(STORAGE_OPTIONS)}
 `;
 
 export function parseScopes(text: string | undefined): Scope[] {
@@ -28,11 +35,15 @@ export function parseScopes(text: string | undefined): Scope[] {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { flags, positionals } = splitArgs(args);
+  const { flags, positionals } = parseArgs(args, [...configFlags(STORAGE_OPTIONS), ...valueFlags('name', 'scopes')]);
   const [action, target] = positionals;
   if (flags.help || action === undefined) {
     process.stdout.write(HELP);
     return action === undefined && !flags.help ? 2 : 0;
+  }
+  if (action === 'generate') {
+    process.stdout.write(`${generateApiKey()}\n`);
+    return 0;
   }
   if (!['create', 'list', 'revoke'].includes(action)) {
     process.stderr.write(`fleetmeter apikey: unknown action "${action}"\n\n${HELP}`);
@@ -47,7 +58,15 @@ export async function run(args: string[]): Promise<number> {
   const { name: _n, scopes: _s, ...storeFlags } = flags;
   const config = loadConfig(storeFlags);
   const log = createLogger({ logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
-  const store = await openAndMigrate(config, log);
+  let store;
+  try {
+    store = await openAndMigrate(config, log);
+  } catch (err) {
+    if (err instanceof DataDirBusyError) {
+      throw new CliError(`data dir ${err.dataDir} is in use by another fleetmeter process (pid ${err.pid}): stop it first, or let serve create the key — start it with FLEETMETER_BOOTSTRAP_API_KEY=$(fleetmeter apikey generate) (README, "REST API")`);
+    }
+    throw err;
+  }
   try {
     const keys = new ApiKeys(store);
     await keys.refresh();

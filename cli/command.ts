@@ -8,7 +8,8 @@
  * 2 usage (incl. a missing, invalid or non-admin key) · 3 gateway not reachable on the admin port.
  */
 import type { CommandResult } from '../ingest/commands.ts';
-import { loadConfig, splitArgs } from './runtime.ts';
+import { parseArgs, switches, valueFlags } from './args.ts';
+import { loadConfig } from './runtime.ts';
 
 const USAGE = `usage: fleetmeter command <deviceId> <text…> [--timeout-ms 30000] [--json] [--api-key fmk_…]
                           [--admin-host 127.0.0.1] [--admin-port 9464]
@@ -26,7 +27,7 @@ exit codes: 0 answered, 1 not answered, 2 usage (or a missing, invalid or non-ad
 `;
 
 export async function run(args: string[]): Promise<number> {
-  const { flags, positionals } = splitArgs(args);
+  const { flags, positionals } = parseArgs(args, [...valueFlags('timeout-ms', 'admin-host', 'admin-port', 'api-key'), ...switches('json')]);
   if (flags.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -38,9 +39,8 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`fleetmeter command: ${!deviceId || !text ? 'expected a device id and a command text' : '--timeout-ms: expected an integer 1..600000'}\n\n${USAGE}`);
     return 2;
   }
-  const { json: _json, 'timeout-ms': _t, 'api-key': keyFlag, ...configFlags } = flags;
-  const apiKey = keyFlag ?? process.env.FLEETMETER_API_KEY ?? '';
-  const config = loadConfig(configFlags);
+  const apiKey = flags['api-key'] ?? process.env.FLEETMETER_API_KEY ?? '';
+  const config = loadConfig({ 'admin-host': flags['admin-host'], 'admin-port': flags['admin-port'] });
   if (config.adminPort === null) {
     process.stderr.write('fleetmeter command: the admin port is off (--admin-port); commands go through it\n');
     return 2;

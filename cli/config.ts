@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { ProviderRequisites } from '../api/documents/requisites.ts';
+import { API_KEY_PATTERN } from '../api/api-keys.ts';
 import { parseAllowList } from '../billing/webhook-targets.ts';
+import { type FlagSpec, valueFlags } from './args.ts';
 
 interface Option {
   readonly env: string;
@@ -15,10 +17,13 @@ interface Option {
   readonly default: string;
   readonly schema: TSchema;
   readonly help: string;
+  /** A listening port (`port()` below): a busy one is reported by its flag. */
+  readonly port?: true;
 }
 
 const portSchema = Type.Union([Type.Literal('off'), Type.Integer({ minimum: 0, maximum: 65535 })]);
 const port = (help: string, def: string) => ({
+  port: true as const,
   default: def,
   schema: portSchema,
   help: `${help} ("off" disables; 0 picks a free port)`,
@@ -55,6 +60,7 @@ const table = {
   adminPort: { ...port('admin port: /metrics (Prometheus), /health, /ready, /commands/<device> (send: POST; journal: GET)', '9464'), env: 'FLEETMETER_ADMIN_PORT', flag: 'admin-port' },
   apiHost: { env: 'FLEETMETER_API_HOST', flag: 'api-host', default: '0.0.0.0', schema: Type.String({ minLength: 1 }), help: 'address the REST API binds to' },
   apiPort: { ...port('REST API port: /v1 (API keys), /openapi.json, /docs, /health, /ready', '8080'), env: 'FLEETMETER_API_PORT', flag: 'api-port' },
+  bootstrapApiKey: { env: 'FLEETMETER_BOOTSTRAP_API_KEY', flag: 'bootstrap-api-key', default: '', schema: Type.Union([Type.Literal(''), Type.String({ pattern: API_KEY_PATTERN })]), help: 'an API key (fmk_…; `fleetmeter apikey generate` prints a fresh one) that serve makes sure exists, with scope admin, at start: the first key while serve holds the data dir. Stored hashed; a revoked one stays revoked. Prefer the environment variable to the flag (process lists show flags)' },
   unknownDevices: { env: 'FLEETMETER_UNKNOWN_DEVICES', flag: 'unknown-devices', default: 'accept', schema: Type.Union([Type.Literal('accept'), Type.Literal('reject')]), help: 'unregistered devices: accept (store and list as discovered) or reject (Teltonika 00, Wialon #AL#0)' },
   idleTimeoutMs: { env: 'FLEETMETER_IDLE_TIMEOUT_MS', flag: 'idle-timeout-ms', default: '300000', schema: int(1000, 86_400_000), help: 'close a TCP connection silent for this long' },
   maxFrameBytes: { env: 'FLEETMETER_MAX_FRAME_BYTES', flag: 'max-frame-bytes', default: '65536', schema: int(256, 16 * 1024 * 1024), help: 'largest frame/datagram accepted (bytes); larger is a protocol error' },
@@ -127,7 +133,8 @@ export function loadConfig(flags: { readonly [flag: string]: string | undefined 
     const value = Value.Convert(o.schema, text);
     if (!Value.Check(o.schema, value)) {
       const source = fromFlag !== undefined ? `--${o.flag}` : raw !== undefined ? o.env : 'default';
-      problems.push(`${o.env} / --${o.flag} = ${JSON.stringify(text)} (from ${source}): ${o.help}`);
+      const shown = o.key === 'bootstrapApiKey' ? '(a secret, not shown)' : JSON.stringify(text);
+      problems.push(`${o.env} / --${o.flag} = ${shown} (from ${source}): ${o.help}`);
       continue;
     }
     out[o.key] = value === 'off' ? null : value;
@@ -169,9 +176,21 @@ export function readProviderFile(path: string): ProviderRequisites | null {
   return value as ProviderRequisites;
 }
 
-/** The options as a text table for `--help`. */
-export function configHelp(): string {
-  const rows = configOptions.map((o) => `  --${o.flag.padEnd(30)} ${o.env.padEnd(44)} default ${JSON.stringify(o.default)}\n      ${o.help}`);
+type Key = keyof Table;
+
+/** What every command that opens storage takes (migrate, apikey, reconcile): where the data is, and the log level. */
+export const STORAGE_OPTIONS: readonly Key[] = ['store', 'dataDir', 'clickhouseUrl', 'clickhouseUser', 'clickhousePassword', 'database', 'commitTimeoutMs', 'logLevel'];
+
+const selected = (keys?: readonly Key[]) => (keys === undefined ? configOptions : configOptions.filter((o) => keys.includes(o.key)));
+
+/** The options' flags, for strict parsing (cli/args.ts): all of them (serve), or those of `keys`. */
+export function configFlags(keys?: readonly Key[]): FlagSpec[] {
+  return valueFlags(...selected(keys).map((o) => o.flag));
+}
+
+/** The options as a text table for `--help`: all of them, or those of `keys`. */
+export function configHelp(keys?: readonly Key[]): string {
+  const rows = selected(keys).map((o) => `  --${o.flag.padEnd(30)} ${o.env.padEnd(44)} default ${JSON.stringify(o.default)}\n      ${o.help}`);
   return rows.join('\n');
 }
 

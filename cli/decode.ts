@@ -8,7 +8,7 @@ import { fromHex, toHex } from '../protocols/common/hex.ts';
 import type { TelemetryRecord } from '../protocols/record.ts';
 import * as teltonika from '../protocols/teltonika/index.ts';
 import * as wialon from '../protocols/wialon-ips/index.ts';
-import { splitArgs } from './runtime.ts';
+import { parseArgs, switches, valueFlags } from './args.ts';
 
 const HELP = `usage: fleetmeter decode --protocol teltonika|wialon-ips [--transport tcp|udp] [--device ID] [--hex] [DATA]
 
@@ -25,7 +25,7 @@ Exit code: 0 when every frame decoded, 1 when any was malformed, 2 on bad usage.
 type Out = (obj: object) => void;
 
 export async function run(args: string[]): Promise<number> {
-  const { flags, positionals } = splitArgs(args);
+  const { flags, positionals } = parseArgs(args, [...valueFlags('protocol', 'transport', 'device'), ...switches('hex')]);
   if (flags.help) {
     process.stdout.write(HELP + '\n');
     return 0;

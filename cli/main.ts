@@ -2,7 +2,10 @@
  * `fleetmeter <command>`: the one entry point that wires the modules from one validated config.
  */
 
-import { ConfigError, configHelp } from './config.ts';
+import { readFileSync } from 'node:fs';
+import { DataDirBusyError } from '../store/types.ts';
+import { CliError } from './args.ts';
+import { ConfigError } from './config.ts';
 
 const COMMANDS = {
   serve: { summary: 'run the gateway (device listeners, storage, admin port) and the REST API', load: () => import('./serve.ts') },
@@ -30,40 +33,53 @@ usage: fleetmeter <command> [options]
 commands:
 ${cmds}
 
-Run 'fleetmeter <command> --help' for a command's own options.
-
-configuration (flags override environment variables, which override defaults):
-${configHelp()}
+Run 'fleetmeter <command> --help' (or 'fleetmeter help <command>') for a command's options;
+every option is also in docs/configuration.md. 'fleetmeter --version' prints the version.
 `;
 }
 
+export function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  let [name, ...rest] = argv;
+  if (name === 'help' && rest.length > 0) [name, rest] = [rest[0], ['--help']];
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
     return name ? 0 : 2;
   }
-  if (name === '--version') {
-    process.stdout.write('fleetmeter 0.1.0\n');
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`fleetmeter ${version()}\n`);
     return 0;
   }
   if (!(name in COMMANDS)) {
-    process.stderr.write(`fleetmeter: unknown command "${name}"\n\n${usage()}`);
+    const close = Object.keys(COMMANDS).find((c) => c.startsWith(name.slice(0, 3)));
+    process.stderr.write(`fleetmeter: unknown ${name.startsWith('-') ? 'option' : 'command'} "${name}"${close ? ` (did you mean ${close}?)` : ''}\n\n${usage()}`);
     return 2;
   }
+  command = name;
   const mod = (await COMMANDS[name as CommandName].load()) as CommandModule;
   return mod.run(rest);
 }
 
-
+let command = '';
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) process.stderr.write(`fleetmeter: ${err.message}\n`);
-    else process.stderr.write(`fleetmeter: ${(err as Error)?.stack ?? String(err)}\n`);
+    // What a user can act on is one line (exit 2: usage, with the command's --help to read;
+    // exit 1: a setting, a busy port or data dir); anything else is a bug: its stack.
+    const who = command ? `fleetmeter ${command}` : 'fleetmeter';
+    if (err instanceof CliError) {
+      process.stderr.write(`${who}: ${err.message}${err.exitCode === 2 ? ` (see 'fleetmeter ${command} --help')` : ''}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (err instanceof ConfigError || err instanceof DataDirBusyError) process.stderr.write(`${who}: ${err.message}\n`);
+    else process.stderr.write(`${who}: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exitCode = 1;
   },
 );

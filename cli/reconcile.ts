@@ -16,8 +16,9 @@ import type { PresenceDifference } from '../rating/reconcile.ts';
 import { type ReconcileReport, type ReconcileScope, RatingService, type StoredReconcile } from '../rating/service.ts';
 import type { AdjustmentLine } from '../rating/statement.ts';
 import { dayToIso } from '../rating/time.ts';
-import { ConfigError, configHelp } from './config.ts';
-import { loadConfig, openAndMigrate, splitArgs } from './runtime.ts';
+import { ConfigError, configFlags, configHelp, STORAGE_OPTIONS } from './config.ts';
+import { parseArgs, switches, valueFlags } from './args.ts';
+import { loadConfig, openAndMigrate } from './runtime.ts';
 
 const HELP = `usage: fleetmeter reconcile --account ID --period YYYY-MM [--repair] [--json] [options]
 
@@ -35,8 +36,8 @@ persisted presence, then rates the month from the raw records and compares it wi
 
 Exit code: 0 zero differences (after the repair, with --repair), 1 differences found, 2 bad usage.
 
-Storage options (as for every command):
-${configHelp()}`;
+Storage options (as for migrate and apikey):
+${configHelp(STORAGE_OPTIONS)}`;
 
 /** Minutes listed per difference in the text report (--json lists all). */
 const MINUTES_SHOWN = 12;
@@ -83,7 +84,7 @@ function usageError(message: string): number {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { flags, positionals } = splitArgs(args);
+  const { flags, positionals } = parseArgs(args, [...configFlags(STORAGE_OPTIONS), ...valueFlags('account', 'period'), ...switches('repair', 'json')]);
   if (flags.help) {
     process.stdout.write(HELP + '\n');
     return 0;

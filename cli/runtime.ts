@@ -5,8 +5,12 @@ import { loadConfig, type Config } from './config.ts';
 // Storage is wired by the composition root (app/storage.ts); the commands reach it from here.
 export { allMigrations, openAndMigrate, openConfiguredStore } from '../app/storage.ts';
 
-/** Turns `--name value` and `--name=value` into a flag map; positional words are returned apart. */
-export function splitArgs(args: readonly string[]): { flags: { [name: string]: string }; positionals: string[] } {
+/**
+ * Lenient flags for bench scripts (the commands parse strictly: cli/args.ts): `--name value` and
+ * `--name=value` into a flag map, positional words apart. A flag in `values` always takes the next
+ * word, even one starting with `--` (`--gateway-args "--min-batch-interval-ms 0"`).
+ */
+export function splitArgs(args: readonly string[], values: readonly string[] = []): { flags: { [name: string]: string }; positionals: string[] } {
   const flags: { [name: string]: string } = {};
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -17,7 +21,7 @@ export function splitArgs(args: readonly string[]): { flags: { [name: string]: s
     }
     const eq = a.indexOf('=');
     if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
-    else if (i + 1 < args.length && !args[i + 1].startsWith('--')) flags[a.slice(2)] = args[++i];
+    else if (i + 1 < args.length && (!args[i + 1].startsWith('--') || values.includes(a.slice(2)))) flags[a.slice(2)] = args[++i];
     else flags[a.slice(2)] = 'true';
   }
   return { flags, positionals };

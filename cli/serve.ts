@@ -1,18 +1,35 @@
 /** `fleetmeter serve`: the gateway, the scheduled jobs and the REST API (app/serve.ts), until SIGTERM/SIGINT, then a graceful shutdown. */
-import { type AppOptions, startApp } from '../app/serve.ts';
+import { type AppOptions, BootstrapKeyError, startApp } from '../app/serve.ts';
 import type { BillingOpsOptions } from '../billing/ops.ts';
-import { type Config, configHelp, readProviderFile } from './config.ts';
-import { createLogger, loadConfig, splitArgs } from './runtime.ts';
+import { CliError, parseArgs } from './args.ts';
+import { type Config, configFlags, configHelp, configOptions, readProviderFile } from './config.ts';
+import { createLogger, loadConfig } from './runtime.ts';
+
+export const SERVE_HELP = `usage: fleetmeter serve [options]
+
+The gateway (device listeners, admin port), the REST API and the scheduled jobs, until SIGTERM or
+SIGINT. Flags override environment variables, which override defaults.
+
+${configHelp()}
+`;
 
 export async function run(args: string[]): Promise<number> {
-  const { flags } = splitArgs(args);
+  const { flags } = parseArgs(args, configFlags(), { positionals: false });
   if (flags.help) {
-    process.stdout.write(`usage: fleetmeter serve [options]\n\n${configHelp()}\n`);
+    process.stdout.write(SERVE_HELP);
     return 0;
   }
   const config = loadConfig(flags);
   const log = createLogger(config);
-  const app = await startApp(appOptions(config), log);
+  let app;
+  try {
+    app = await startApp(appOptions(config), log);
+  } catch (err) {
+    const busy = busyPort(err, config);
+    if (busy !== null) throw new CliError(busy);
+    if (err instanceof BootstrapKeyError) throw new CliError(err.message);
+    throw err;
+  }
   log.info({ ports: app.ports }, 'fleetmeter serving');
 
   await new Promise<void>((resolve) => {
@@ -43,6 +60,20 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * "--teltonika-tcp-port 5027 is in use …" for a listener that could not bind (EADDRINUSE), naming
+ * the flag that chose the port; null for any other error.
+ */
+export function busyPort(err: unknown, config: Config): string | null {
+  const e = err as { code?: string; syscall?: string; port?: number; address?: string } | null;
+  if (e?.code !== 'EADDRINUSE' || typeof e.port !== 'number') return null;
+  const udp = e.syscall === 'bind';
+  const candidates = configOptions.filter((o) => 'port' in o && o.port && config[o.key] === e.port);
+  const option = candidates.find((o) => o.flag.includes('-udp-') === udp) ?? candidates[0];
+  const what = option ? `--${option.flag} ${e.port}` : `port ${e.port}`;
+  return `${what} is in use (${udp ? 'UDP' : 'TCP'} ${e.address ?? ''}:${e.port} is bound by another process): stop it, or choose another port${option ? ` with --${option.flag} (${option.env})` : ''}`;
+}
+
 /** What the composition root is built from, out of the validated config. */
 export function appOptions(c: Config): AppOptions {
   return {
@@ -53,6 +84,7 @@ export function appOptions(c: Config): AppOptions {
     billingOps: billingOpsOptions(c),
     claims: { settleMs: c.claimSettleMs, staleMs: c.claimStaleMs },
     provider: readProviderFile(c.providerFile),
+    bootstrapApiKey: c.bootstrapApiKey || null,
   };
 }
 

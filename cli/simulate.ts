@@ -1,11 +1,11 @@
 /** `fleetmeter simulate`: parse flags → runSimulation → print (the logic lives in bench/simulator/). */
-import { OptionError, parseSimulationFlags, SIMULATE_HELP } from '../bench/simulator/options.ts';
+import { OptionError, parseSimulationFlags, SIMULATE_FLAGS, SIMULATE_HELP } from '../bench/simulator/options.ts';
 import { fdLimitWarning, progressLine, summaryText } from '../bench/simulator/report.ts';
 import { runSimulation } from '../bench/simulator/simulator.ts';
-import { splitArgs } from './runtime.ts';
+import { parseArgs } from './args.ts';
 
 export async function run(args: string[]): Promise<number> {
-  const { flags, positionals } = splitArgs(args);
+  const { flags, positionals } = parseArgs(args, SIMULATE_FLAGS);
   if (flags.help) {
     process.stdout.write(SIMULATE_HELP);
     return 0;

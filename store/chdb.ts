@@ -17,13 +17,13 @@
  * deleting a file per insert made ext4 search its inode bitmap on every batch (measured with perf:
  * a fifth of a small insert's CPU).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Session } from 'chdb';
 import { structureOf } from './row-binary.ts';
 import { sqlIdent, sqlString } from './sql.ts';
-import type { Store } from './types.ts';
+import { DataDirBusyError, type Store } from './types.ts';
 
 export interface ChdbOptions {
   /** Data directory (created if missing). */
@@ -66,10 +66,22 @@ export async function openChdbStore(options: ChdbOptions): Promise<Store> {
   }
   if (!open) {
     mkdirSync(path, { recursive: true });
+    // The first session takes libchdb's lock on the directory: only then is its insert dir ours
+    // to clear (clearing it first would delete the payloads of the process that holds it).
+    let holder = dataDirHolder(path);
+    if (holder !== null) throw new DataDirBusyError(options.path, holder);
+    let session: Session;
+    try {
+      session = new Session(path);
+    } catch (err) {
+      // libchdb says why only on stderr ("Cannot lock file …/status"): ask the status file.
+      holder = dataDirHolder(path);
+      if (holder !== null) throw new DataDirBusyError(options.path, holder);
+      throw err;
+    }
     // Payload files of inserts a crash interrupted: never committed, never acked.
     rmSync(join(path, INSERT_DIR), { recursive: true, force: true });
     mkdirSync(join(path, INSERT_DIR), { recursive: true });
-    const session = new Session(path);
     const inserters = Array.from({ length: INSERT_SESSIONS }, (_, i) => ({ session: new Session(path), file: join(path, INSERT_DIR, `session-${i}.bin`), busy: 0, tail: Promise.resolve() }));
     open = { path, database, session, inserters, users: 0, running: 0, idle: [] };
   }
@@ -188,6 +200,33 @@ export function parseJsonLines<T>(text: string): T[] {
     start = end + 1;
   }
   return out;
+}
+
+/**
+ * The other live process that holds `path` (libchdb locks `<path>/status` and writes its PID
+ * there), or null. A status file left by a crash may name a PID reused since: only a process with
+ * libchdb mapped counts (where /proc says so).
+ */
+function dataDirHolder(path: string): number | null {
+  let pid: number;
+  try {
+    const m = /^PID: (\d+)/m.exec(readFileSync(join(path, 'status'), 'utf8'));
+    if (!m) return null;
+    pid = Number(m[1]);
+  } catch {
+    return null;
+  }
+  if (pid === process.pid) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/maps`, 'utf8').includes('libchdb') ? pid : null;
+  } catch {
+    return pid;
+  }
 }
 
 function storeError(err: unknown, sql: string): Error {

@@ -54,3 +54,14 @@ export interface Migration {
    */
   readonly statements: readonly (string | { readonly sql: string; readonly skipIf: string })[];
 }
+
+/** The embedded store's data directory is held by another process (libchdb locks it: one process per directory). */
+export class DataDirBusyError extends Error {
+  readonly code = 'FM_ERR_DATA_DIR_BUSY';
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(`data dir ${dataDir} is in use by another fleetmeter process (pid ${pid}; one process holds an embedded data dir: stop it, or share data through a ClickHouse server)`);
+  }
+}

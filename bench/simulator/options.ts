@@ -68,6 +68,12 @@ export const DEFAULT_OPTIONS: SimulationOptions = {
   drainTimeoutMs: 30_000,
 };
 
+/** Every flag of `fleetmeter simulate` (strict parsing in cli/args.ts): the values, then the switches. */
+export const SIMULATE_FLAGS: readonly { readonly name: string; readonly value: boolean }[] = [
+  ...['host', 'teltonika-port', 'wialon-port', 'teltonika-udp-port', 'wialon-udp-port', 'devices', 'mix', 'imei-base', 'codec', 'seed', 'interval-ms', 'records-per-packet', 'black-box-every', 'black-box-size', 'pipeline', 'ack-timeout-ms', 'reconnect-after', 'reconnect-storm-at', 'duration', 'packets', 'ramp-ms', 'drain-timeout-ms'].map((name) => ({ name, value: true })),
+  ...['json', 'progress'].map((name) => ({ name, value: false })),
+];
+
 export class OptionError extends Error {
   readonly code = 'FM_ERR_BAD_OPTION';
 }

@@ -10,8 +10,8 @@
  * not have is left out (never sent as 0). IO values are numbers, strings or booleans; an integer
  * beyond 2^53 must be sent as a string to stay exact.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Type, type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
 import { protocolError } from '../common/errors.ts';
 import type { DecodeContext, IoElement } from '../record.ts';
 import { POINT_LIMITS, pointRecord, type RangedField } from './point.ts';
@@ -62,7 +62,7 @@ export type JsonPoint = Static<typeof JsonPointSchema>;
 /** The whole payload: a point or a batch (array) of 1..1000 points. Documentation and tests use it. */
 export const JsonPayloadSchema = Type.Union([JsonPointSchema, Type.Array(JsonPointSchema, { minItems: 1, maxItems: POINT_LIMITS.points })]);
 
-const checkPoint = TypeCompiler.Compile(JsonPointSchema);
+const checkPoint = Compile(JsonPointSchema);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function decodeJsonPayload(bytes: Uint8Array, ctx: DecodeContext): PayloadResult {
@@ -117,17 +117,28 @@ function ioElements(io: { [name: string]: number | string | boolean }): IoElemen
 
 /** The first schema violation as "where: expected …, got …". */
 function schemaError(point: unknown, at: string) {
-  const e = checkPoint.Errors(point).First();
+  const errors = checkPoint.Errors(point);
+  let e = errors[0];
   if (!e) return protocolError('FM_ERR_BAD_FIELD', `${at || '/'}: expected a point object, got ${short(point)}`);
-  const where = `${at}${e.path || '/'}`;
-  if (e.message === 'Unexpected property' && e.path.startsWith('/io/')) {
-    return protocolError('FM_ERR_BAD_FIELD', `${where}: expected an IO name of 1..${POINT_LIMITS.ioNameLength} characters (no NUL)`);
-  }
-  if (e.message === 'Unexpected property') {
+  // A union (time, an IO value) fails every branch: report the union, which says what it takes.
+  if (e.schemaPath.includes('/anyOf/')) e = errors.find((x) => x.keyword === 'anyOf' && x.instancePath === e!.instancePath) ?? e;
+  const where = `${at}${e.instancePath || '/'}`;
+  if (e.keyword === 'additionalProperties' || (e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties'))) {
+    if (e.instancePath.startsWith('/io/')) return protocolError('FM_ERR_BAD_FIELD', `${where}: expected an IO name of 1..${POINT_LIMITS.ioNameLength} characters (no NUL)`);
     return protocolError('FM_ERR_BAD_FIELD', `${where}: unknown field (a point has ${Object.keys(JsonPointSchema.properties).join(', ')})`);
   }
-  const expected = (e.schema as { description?: string }).description ?? e.message.replace(/^Expected /, '');
-  return protocolError('FM_ERR_BAD_FIELD', `${where}: expected ${expected}, got ${short(e.value)}`);
+  const expected = (pointer(JsonPointSchema, e.schemaPath.replace(/^#/, '')) as { description?: string } | undefined)?.description ?? e.message.replace(/^must be /, '');
+  return protocolError('FM_ERR_BAD_FIELD', `${where}: expected ${expected}, got ${short(pointer(point, e.instancePath))}`);
+}
+
+/** The value at a JSON pointer (`/io/a`), or undefined. */
+function pointer(value: unknown, path: string): unknown {
+  let v = value;
+  for (const part of path.split('/').slice(1)) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as { [k: string]: unknown })[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return v;
 }
 
 function short(v: unknown): string {
