@@ -5,11 +5,11 @@
  * goes red. Embedded chDB, as on a fresh install.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/ports.ts';
+import { tempDir } from './support/temp.ts';
 
 const repo = new URL('..', import.meta.url).pathname;
 const readme = readFileSync(join(repo, 'README.md'), 'utf8');
@@ -26,7 +26,7 @@ export function sectionScript(markdown: string, title: string): string {
 }
 
 describe('README walkthrough', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fm-walkthrough-'));
+  const dir = tempDir('fm-walkthrough-');
   let pgid = 0;
   afterAll(() => {
     try {
