@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openStore, type Store } from '../store/index.ts';
 import { BillingEvents, eventId, eventMigrations } from './events.ts';
+import { tempDir } from '../test/support/temp.ts';
 
 describe('billing events (chDB)', () => {
   let dir: string;
@@ -11,7 +11,7 @@ describe('billing events (chDB)', () => {
   let clock = 1_700_000_000_000;
   let events: BillingEvents;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'fm-events-'));
+    dir = tempDir('fm-events-');
     store = await openStore({ backend: 'chdb', path: dir, database: 'ev' });
     await migrate(store, eventMigrations);
     events = new BillingEvents(store, () => clock);

@@ -16,7 +16,8 @@ function processMetrics(registry: Registry): void {
   const seconds = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0);
   new Gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes', registers: [registry], collect() { this.set(process.memoryUsage.rss()); } });
   new Gauge({ name: 'nodejs_heap_size_used_bytes', help: 'V8 heap in use, bytes', registers: [registry], collect() { this.set(process.memoryUsage().heapUsed); } });
-  new Gauge({ name: 'process_cpu_seconds_total', help: 'User and system CPU time spent, seconds', registers: [registry], collect() { const c = process.cpuUsage(); this.set((c.user + c.system) / 1e6); } });
+  // A counter (promtool: a _total is a counter); collect sets it to the process's running total.
+  new Counter({ name: 'process_cpu_seconds_total', help: 'User and system CPU time spent, seconds', registers: [registry], collect() { const c = process.cpuUsage(); this.reset(); this.inc((c.user + c.system) / 1e6); } });
   // Percentiles over the interval since the previous scrape. The first gauge's collect reads and
   // resets the histogram for all three (gauges are collected in registration order).
   const p99 = new Gauge({ name: 'nodejs_eventloop_lag_p99_seconds', help: 'Event-loop delay p99 since the last scrape', registers: [] });

@@ -1,13 +1,13 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openChdbStore } from './chdb.ts';
 import { RowBinaryWriter } from './row-binary.ts';
+import { tempDir } from '../test/support/temp.ts';
 
 describe('chDB store', () => {
   it('close waits for statements still running (closing a session under one crashes the process)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fm-chdb-close-'));
+    const dir = tempDir('fm-chdb-close-');
     try {
       const store = await openChdbStore({ path: dir, database: 'close_test' });
       await store.command('CREATE TABLE t (a UInt64) ENGINE = MergeTree ORDER BY a');
@@ -35,7 +35,7 @@ describe('chDB store', () => {
 
 describe('chDB RowBinary insert', () => {
   it('stores every row of a large payload (binary inlined into a query was cut short)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fm-chdb-rb-'));
+    const dir = tempDir('fm-chdb-rb-');
     try {
       const store = await openChdbStore({ path: dir, database: 'rb_test' });
       await store.command('CREATE TABLE t (a UInt64, f Float64, s String) ENGINE = MergeTree ORDER BY a');
@@ -57,7 +57,7 @@ describe('chDB RowBinary insert', () => {
   });
 
   it('concurrent inserts beyond the insert sessions each land whole (a session\'s payload file holds one at a time)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fm-chdb-rb-'));
+    const dir = tempDir('fm-chdb-rb-');
     try {
       const store = await openChdbStore({ path: dir, database: 'rb_test' });
       await store.command('CREATE TABLE t (batch UInt8, a UInt64) ENGINE = MergeTree ORDER BY (batch, a)');

@@ -172,9 +172,18 @@ for (const backend of backends) {
       expect(none.json).toMatchObject({ accounts: 1, decisions: [], failed: [] });
       clock = MSK_NOON('2026-02-15');
       // Two evaluations at once (two instances, or the schedule racing a request): one decision.
-      const [w, w2] = await Promise.all([0, 1].map(() => t.call('POST', '/v1/billing/suspension/evaluate', { body: { accountId: 'acme' } })));
-      expect(w.json.decisions.map((d: { kind: string }) => d.kind)).toEqual(['warning']);
-      expect(w2.json.decisions.map((d: { id: string }) => d.id)).toEqual([w.json.decisions[0].id]);
+      // Which call records it depends on how they interleave: a call that reads the log before
+      // the other's row is there records the same decision (same id) and answers it; one that
+      // reads after finds nothing left to decide and answers []. (Asserting that both answer it
+      // assumed the first interleaving: red now and then on a busy machine.) Either way there is
+      // exactly one decision, and at least one call answers it.
+      const both = await Promise.all([0, 1].map(() => t.call('POST', '/v1/billing/suspension/evaluate', { body: { accountId: 'acme' } })));
+      const answered = both.map((r) => r.json.decisions as { id: string; kind: string; reason: string }[]);
+      const ids = new Set(answered.flat().map((d) => d.id));
+      expect(ids.size, JSON.stringify(answered)).toBe(1);
+      for (const a of answered) expect(a.length === 0 || (a.length === 1 && ids.has(a[0].id)), JSON.stringify(answered)).toBe(true);
+      const w = { json: { decisions: answered.find((a) => a.length === 1)! } };
+      expect(w.json.decisions.map((d) => d.kind)).toEqual(['warning']);
       expect(w.json.decisions[0].reason).toBe('warning 2026-02-15: suspension on 2026-02-17 unless paid: statement 2026-01, 1 000.00 RUB, 4 days past due, grace 5 days');
       expect((await t.call('POST', '/v1/billing/suspension/evaluate', { body: {} })).json.decisions).toEqual([]);
       const list = await t.call('GET', '/v1/accounts/acme/suspension-decisions', { key: t.keys.read });

@@ -3,17 +3,17 @@
  * process on chDB) serving the REST API on its own port with that key; revoked keys are refused.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './support/temp.ts';
 
 const bin = new URL('../bin/fleetmeter.js', import.meta.url).pathname;
 
 describe('fleetmeter apikey + serve (REST API)', () => {
   it('create a key, serve, call the API with it, revoke it', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'fm-api-cli-'));
+    const dataDir = tempDir('fm-api-cli-');
     const env = { ...process.env, FLEETMETER_DATA_DIR: dataDir, CLICKHOUSE_URL: '', FLEETMETER_LOG_LEVEL: 'info' };
     const cli = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 60_000 });
     try {
@@ -25,7 +25,7 @@ describe('fleetmeter apikey + serve (REST API)', () => {
       expect(key).toMatch(/^fmk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
       expect(scopes).toEqual(['read', 'write']);
 
-      const child = spawn(process.execPath, [bin, 'serve', '--teltonika-tcp-port', '0', '--teltonika-udp-port', 'off', '--wialon-tcp-port', 'off', '--wialon-udp-port', 'off', '--admin-port', 'off', '--api-port', '0', '--api-host', '127.0.0.1', '--host', '127.0.0.1'], {
+      const child = spawn(process.execPath, [bin, 'serve', '--teltonika-tcp-port', '0', '--teltonika-udp-port', 'off', '--wialon-tcp-port', 'off', '--wialon-udp-port', 'off', '--mqtt-port', 'off', '--admin-port', 'off', '--api-port', '0', '--api-host', '127.0.0.1', '--host', '127.0.0.1'], {
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelemetryRecord } from '../protocols/record.ts';
 import { StatementDoc, StatementPage } from '../api/schemas/statements.ts';
-import { statementCsv } from '../api/services/csv.ts';
+import { CSV_1C, statementCsv } from '../api/services/csv.ts';
 import type { StatementDoc as Doc } from '../rating/statement.ts';
 import { backends } from './support/backends.ts';
 import { expectError, expectSchema, startTestApi, type TestApi, presenceRecord } from './api-support.ts';
@@ -21,6 +21,38 @@ describe('statement CSV', () => {
     const doc = { accountId: 'a', accountName: '=HYPERLINK("x")', period: { from: '2024-05-01', to: '2024-06-01' }, status: 'draft', currency: 'EUR', lines: [], adjustments: [], totals: { amount: '0.00', vat: '0.00', total: '0.00' } } as unknown as Doc;
     const row = statementCsv(doc, { separator: ';', decimalComma: false }).split('\r\n')[1];
     expect(row.startsWith('a;"\'=HYPERLINK(""x"")";')).toBe(true);
+  });
+
+  const adjusted = (name: string) =>
+    ({
+      accountId: 'a', accountName: name, period: { from: '2024-05-01', to: '2024-06-01' }, status: 'draft', currency: 'EUR', lines: [],
+      adjustments: [{ ref: '-x', tariffId: 't', tariffVersion: 1, originalPeriod: { from: '2024-04-01', to: '2024-05-01' }, unit: 'day', quantity: '-1', amount: '-2.00', vatRate: '22', vat: '-0.44', total: '-2.44' }],
+      totals: { amount: '-2.00', vat: '-0.44', total: '-2.44' },
+    }) as unknown as Doc;
+
+  it('the guard covers a leading = + - @ tab and CR in text cells; negative numbers stay numbers', () => {
+    for (const lead of ['=', '+', '-', '@', '\t', '\r']) {
+      const row = statementCsv(adjusted(`${lead}1+2`), { separator: ';', decimalComma: false }).split('\r\n')[1];
+      expect(row.split(';')[1].replace(/^"|"$/g, ''), JSON.stringify(lead)).toBe(`'${lead}1+2`);
+    }
+    const [, adj, total] = statementCsv(adjusted('Acme'), { separator: ';', decimalComma: false }).split('\r\n');
+    // ref '-x' is text: guarded; quantity, amount, vat, total are numbers: as they are.
+    expect(adj).toBe("a;Acme;2024-05-01;2024-06-01;draft;adjustment;'-x;t;;1;2024-04-01;2024-05-01;day;-1;;-2.00;22;-0.44;-2.44;EUR");
+    expect(total).toBe('a;Acme;2024-05-01;2024-06-01;draft;total;;;;;;;;;;-2.00;;-0.44;-2.44;EUR');
+  });
+
+  it('a numeric cell that is not a plain decimal goes through the text guard', () => {
+    const doc = adjusted('Acme') as unknown as { adjustments: { amount: string }[] };
+    doc.adjustments[0].amount = '=1+1';
+    const adj = statementCsv(doc as unknown as Doc, { separator: ';', decimalComma: true }).split('\r\n')[1];
+    expect(adj.split(';')[15]).toBe("'=1+1");
+  });
+
+  it('the 1c dialect: decimal comma, inclusive last days beside the exclusive ends', () => {
+    const [head, adj, total] = statementCsv(adjusted('Acme'), CSV_1C).split('\r\n');
+    expect(head).toBe('\uFEFFaccount_id;account_name;period_from;period_to;period_last_day;status;kind;ref;tariff_id;tariff_name;tariff_version;from;to;last_day;unit;quantity;unit_price;amount;vat_rate;vat;total;currency');
+    expect(adj).toBe("a;Acme;2024-05-01;2024-06-01;2024-05-31;draft;adjustment;'-x;t;;1;2024-04-01;2024-05-01;2024-04-30;day;-1;;-2,00;22;-0,44;-2,44;EUR");
+    expect(total).toBe('a;Acme;2024-05-01;2024-06-01;2024-05-31;draft;total;;;;;;;;;;;-2,00;;-0,44;-2,44;EUR');
   });
 });
 
@@ -71,6 +103,10 @@ for (const backend of backends) {
       expect(lines[3]).toBe('');
       const comma = await t.call('GET', '/v1/accounts/acme/statements/2024-05?format=csv&separator=comma&decimal=comma');
       expect(comma.text.split('\r\n')[1]).toContain(',3,2,"6,00",22,"1,32","7,32",EUR');
+      const ru = await t.call('GET', '/v1/accounts/acme/statements/2024-05?format=csv&dialect=1c');
+      expect(ru.status).toBe(200);
+      expect(ru.text.split('\r\n')[1]).toBe('acme;"Acme; ""Fleet"" =1";2024-05-01;2024-06-01;2024-05-31;draft;usage;daily@1/2024-05-01..2024-06-01;daily;Daily;1;2024-05-01;2024-06-01;2024-05-31;day;3;2;6,00;22;1,32;7,32;EUR');
+      expectError(await t.call('GET', '/v1/accounts/acme/statements/2024-05?format=csv&dialect=ru'), 400, 'FM_ERR_VALIDATION');
       const accept = await t.call('GET', '/v1/accounts/acme/statements/2024-05', { headers: { accept: 'text/csv' } });
       expect(String(accept.headers['content-type'])).toMatch(/^text\/csv/);
     });

@@ -4,11 +4,11 @@
  * comments and string contents skipped, resolved, and each import of another top-level folder
  * must be allowed by the table below. A failure lists every offending import as file:line.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './support/temp.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -194,7 +194,7 @@ describe('architecture: may-import rules (docs/architecture.md)', () => {
   });
 
   it('reports an import the table forbids as file:line, and a folder the table does not know', () => {
-    const root = mkdtempSync(join(tmpdir(), 'fm-arch-'));
+    const root = tempDir('fm-arch-');
     try {
       for (const [f, text] of Object.entries({
         'api/routes/x.ts': "import { a } from '../../billing/a.ts';\n\nimport type { R } from '../../ingest/registry.ts';\n",

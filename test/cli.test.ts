@@ -1,13 +1,13 @@
 /** The `fleetmeter` command as users run it: a real child process, real stdout/stderr/exit codes. */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { encodeAvlPacket, encodeImei } from '../protocols/teltonika/index.ts';
 import { openStore } from '../store/index.ts';
 import { TcpDevice } from './support/device.ts';
+import { tempDir } from './support/temp.ts';
 
 const bin = new URL('../bin/fleetmeter.js', import.meta.url).pathname;
 const run = (args: string[], input?: string) => {
@@ -81,7 +81,7 @@ describe('fleetmeter CLI', () => {
   });
 
   it('serve (the quick start, on chDB): takes a device, shuts down gracefully on SIGTERM, data kept', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'fm-serve-'));
+    const dataDir = tempDir('fm-serve-');
     const child = spawn(process.execPath, [bin, 'serve', '--teltonika-tcp-port', '0', '--teltonika-udp-port', '0', '--wialon-tcp-port', '0', '--wialon-udp-port', 'off', '--admin-port', '0', '--api-port', '0', '--mqtt-port', 'off', '--host', '127.0.0.1'], {
       env: { ...process.env, FLEETMETER_DATA_DIR: dataDir, CLICKHOUSE_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,13 +5,13 @@
  * on chDB (data dir) and on the ClickHouse server.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AvlRecordInput, encodeAvlPacket, encodeImei } from '../protocols/teltonika/index.ts';
 import { TcpDevice } from './support/device.ts';
 import { type ServeProcess, startServe } from './support/serve.ts';
+import { tempDir } from './support/temp.ts';
 
 const bin = new URL('../bin/fleetmeter.js', import.meta.url).pathname;
 const PERIOD = '2026-11';
@@ -27,7 +27,7 @@ interface Target {
 
 function targets(): Target[] {
   const out: Target[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'fm-crash-'));
+  const dir = tempDir('fm-crash-');
   out.push({ name: 'chdb', env: { FLEETMETER_DATA_DIR: dir, CLICKHOUSE_URL: '', CLICKHOUSE_DATABASE: 'fleetmeter' }, cleanup: () => rmSync(dir, { recursive: true, force: true }) });
   const url = process.env.CLICKHOUSE_URL;
   if (url) {

@@ -4,9 +4,8 @@
  * listeners. Real clients, real sockets, chDB.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import type { Store } from '../store/types.ts';
 import { backends } from './support/backends.ts';
 import { startTestGateway } from './support/gateway.ts';
 import { closed, connectDevice, countRecords, refusedCode } from './support/mqtt.ts';
+import { tempDir } from './support/temp.ts';
 
 const point = (lat: number) => JSON.stringify({ time: Date.UTC(2026, 0, 1), lat, lon: 1 });
 
@@ -33,7 +33,7 @@ describe('MQTT broker access control', () => {
 
   beforeAll(async () => {
     ({ store, cleanup } = await backends[0].open());
-    certDir = mkdtempSync(join(tmpdir(), 'fm-mqtt-tls-'));
+    certDir = tempDir('fm-mqtt-tls-');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem')], { stdio: 'ignore' });
     gw = await startTestGateway(store, { mqttPort: 0, mqttTlsPort: 0, mqttTlsCert: join(certDir, 'cert.pem'), mqttTlsKey: join(certDir, 'key.pem'), mqttWsPort: 0, maxFrameBytes: 4096 });
     strict = await startTestGateway(store, { mqttPort: 0, unknownDevices: 'reject', teltonikaTcp: null, teltonikaUdp: null, wialonTcp: null, wialonUdp: null, adminPort: null });

@@ -4,58 +4,28 @@
  * or down still stops the gateway within 10 s with exit code 0, with every acked record and its
  * billed minute stored. Debian's clickhouse-server, started by this test on its own ports.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAvlPacket, encodeImei } from '../protocols/teltonika/index.ts';
 import { minutesOf } from '../rating/minute-bitmap.ts';
 import { ClickHousePresenceStorage } from '../rating/presence-store.ts';
 import { openStore } from '../store/index.ts';
 import { TcpDevice } from './support/device.ts';
+import { hasClickHouseServer, ownClickHouse, type OwnClickHouse } from './support/clickhouse-server.ts';
 import { startServe } from './support/serve.ts';
 
-const script = new URL('../.ci/clickhouse.sh', import.meta.url).pathname;
-const hasServer = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v clickhouse-server']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasServer && process.env.FLEETMETER_REQUIRE_SERVER === '1') {
-  throw new Error('FLEETMETER_REQUIRE_SERVER=1 but clickhouse-server is not installed: the shutdown fault tests would be skipped');
-}
-
-/** A free port p with p+1 and p+2 free too (HTTP, native and interserver ports of the server). */
-async function freePortTriple(): Promise<number> {
-  const listen = (port: number) =>
-    new Promise<number | null>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(null));
-      s.listen(port, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-  for (;;) {
-    const p = await listen(0);
-    if (p !== null && p < 65_000 && (await listen(p + 1)) !== null && (await listen(p + 2)) !== null) return p;
-  }
-}
+const hasServer = hasClickHouseServer('the shutdown fault tests');
 
 const imei = '352093086409301';
 const packet = (minute: number) => encodeAvlPacket(0x8e, [{ deviceTime: Date.UTC(2026, 10, 5, 8, minute, 10), latitude: 55, longitude: 37, satellites: 7 }]);
 
 describe.skipIf(!hasServer)('shutdown with ClickHouse hung or down (real serve process)', () => {
-  let port = 0;
-  const server = (action: 'start' | 'stop') => execFileSync('bash', [script, action, String(port)], { stdio: 'pipe', timeout: 60_000 });
-  const serverPid = () => Number(readFileSync(new URL(`../.tmp/clickhouse-${port}/server.pid`, import.meta.url), 'utf8'));
-  const env = () => ({ CLICKHOUSE_URL: `http://127.0.0.1:${port}`, CLICKHOUSE_DATABASE: 'fm_shutdown' });
+  let ch: OwnClickHouse;
+  const server = (action: 'start' | 'stop') => (action === 'start' ? ch.start() : ch.stop());
+  const serverPid = () => ch.pid();
+  const env = () => ({ CLICKHOUSE_URL: ch.url, CLICKHOUSE_DATABASE: 'fm_shutdown' });
 
   beforeAll(async () => {
-    port = await freePortTriple();
+    ch = await ownClickHouse();
     server('start');
   }, 120_000);
 
@@ -65,7 +35,7 @@ describe.skipIf(!hasServer)('shutdown with ClickHouse hung or down (real serve p
     } catch {
       /* not running */
     }
-    server('stop');
+    ch?.remove();
   });
 
   /** A device that logs in and gets one record acked, then sends another that will not be. */
@@ -105,7 +75,7 @@ describe.skipIf(!hasServer)('shutdown with ClickHouse hung or down (real serve p
     expect(stop.code).toBe(0);
     expect(stop.ms).toBeLessThan(10_000);
     server('start');
-    const store = await openStore({ backend: 'server', url: `http://127.0.0.1:${port}`, database: 'fm_shutdown' });
+    const store = await openStore({ backend: 'server', url: ch.url, database: 'fm_shutdown' });
     try {
       const rows = await store.query<{ m: number }>(`SELECT toMinute(toDateTime(intDiv(device_ts, 1000), 'UTC')) AS m FROM records FINAL WHERE device_id = '${imei}' ORDER BY m`);
       // Acked: minutes 0 and 10. Minute 1 may have landed after its give-up (then it is billed too: see below); 2 and 11 never did.

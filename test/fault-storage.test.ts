@@ -4,29 +4,16 @@
  * keeps running with bounded memory; once it is back, the devices' resends are stored exactly
  * once. Also: garbage and half-open connections do not leak sockets.
  */
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAvlPacket, encodeImei, type AvlRecordInput } from '../protocols/teltonika/index.ts';
 import type { Gateway } from '../ingest/gateway.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { TcpDevice, eventually } from './support/device.ts';
+import { hasClickHouseServer, ownClickHouse, type OwnClickHouse } from './support/clickhouse-server.ts';
 import { startTestGateway } from './support/gateway.ts';
 
-const PORT = 18300;
-const script = new URL('../.ci/clickhouse.sh', import.meta.url).pathname;
-const hasServer = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v clickhouse-server']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasServer && process.env.FLEETMETER_REQUIRE_SERVER === '1') {
-  throw new Error('FLEETMETER_REQUIRE_SERVER=1 but clickhouse-server is not installed: the fault tests would be skipped');
-}
-const server = (action: 'start' | 'stop') => execFileSync('bash', [script, action, String(PORT)], { stdio: 'pipe', timeout: 60_000 });
+const hasServer = hasClickHouseServer('the fault tests');
 
 const packet = (from: number, n: number) =>
   encodeAvlPacket(
@@ -44,10 +31,13 @@ const packet = (from: number, n: number) =>
 describe.skipIf(!hasServer)('storage faults (ClickHouse server stopped mid-stream)', () => {
   let store: Store;
   let gw: Gateway;
+  let ch: OwnClickHouse;
+  const server = (action: 'start' | 'stop') => (action === 'start' ? ch.start() : ch.stop());
 
   beforeAll(async () => {
+    ch = await ownClickHouse();
     server('start');
-    store = await openStore({ backend: 'server', url: `http://127.0.0.1:${PORT}`, database: `fm_fault_${process.pid}`, requestTimeoutMs: 2000 });
+    store = await openStore({ backend: 'server', url: ch.url, database: `fm_fault_${process.pid}`, requestTimeoutMs: 2000 });
     gw = await startTestGateway(store, { commitTimeoutMs: 1500, idleTimeoutMs: 1500, maxQueuedRecords: 1000 });
   }, 120_000);
 
@@ -59,7 +49,7 @@ describe.skipIf(!hasServer)('storage faults (ClickHouse server stopped mid-strea
       /* server may be down if a test failed midway */
     }
     await store?.close();
-    server('stop');
+    ch?.remove();
   }, 120_000);
 
   it('no ack while the server is down; after it is back the resend is stored exactly once', async () => {

@@ -6,8 +6,7 @@
  * device-day, and a record the engine never saw, each named in the report with exit code 1.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelemetryRecord } from '../protocols/record.ts';
@@ -18,10 +17,11 @@ import { RatingService } from '../rating/service.ts';
 import { at, tariff } from '../rating/testing.ts';
 import { RECORD_COLUMNS, recordRows } from '../store/records.ts';
 import { migrate, openStore, storeMigrations, type Store } from '../store/index.ts';
+import { tempDir } from './support/temp.ts';
 
 const bin = new URL('../bin/fleetmeter.js', import.meta.url).pathname;
 const ZONE = 'Europe/Berlin';
-const dataDir = mkdtempSync(join(tmpdir(), 'fm-reconcile-'));
+const dataDir = tempDir('fm-reconcile-');
 
 function reconcile(...args: string[]) {
   const r = spawnSync(process.execPath, [bin, 'reconcile', '--data-dir', dataDir, '--store', 'chdb', ...args], {

@@ -5,14 +5,14 @@
  * it cleanly.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { sample } from './support/prometheus.ts';
+import { tempDir } from './support/temp.ts';
 
 const bin = new URL('../bin/fleetmeter.js', import.meta.url).pathname;
 const serverUrl = process.env.CLICKHOUSE_URL;
@@ -26,7 +26,7 @@ interface Target {
 }
 
 function chdbTarget(): Target {
-  const dataDir = mkdtempSync(join(tmpdir(), 'fm-serve-jobs-'));
+  const dataDir = tempDir('fm-serve-jobs-');
   return {
     name: 'chdb',
     env: { FLEETMETER_DATA_DIR: dataDir, CLICKHOUSE_URL: '', FLEETMETER_STORE: 'chdb' },

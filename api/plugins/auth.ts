@@ -2,7 +2,7 @@
  * API keys and scopes. Enforced at registration: a route that declares no `config.scope` (read,
  * write, admin — admin ⊇ write ⊇ read — or an explicit `public`) makes `fastify.ready()` throw,
  * so no endpoint is open by accident. Only health, readiness, the OpenAPI document and the docs
- * page are public. At request time: no/invalid key → 401, a key without the scope → 403.
+ * page are public (and `/`, a redirect to the staff console). At request time: no/invalid key → 401, a key without the scope → 403.
  * Keys come as `Authorization: Bearer fmk_…` (or `X-Api-Key: fmk_…`). Routes that declare
  * `config.session: true` (the staff console) take the key from the console's server-side session
  * instead (`req.sessionKey`, set by the console's onRequest hook) and never from a header: the same
@@ -16,7 +16,7 @@ import { ROUTE_SCOPES, type RouteScope } from './types.ts';
 
 /** Routes other plugins register (the docs UI) that are public by name. */
 export const PUBLIC_PREFIXES = ['/docs'] as const;
-export const PUBLIC_ROUTES = ['/health', '/ready', '/openapi.json', '/console/login', '/console/assets/console.css', '/console/assets/console.js'] as const;
+export const PUBLIC_ROUTES = ['/', '/health', '/ready', '/openapi.json', '/console/login', '/console/assets/console.css', '/console/assets/console.js'] as const;
 
 /**
  * The onRequest check of one scope, on the key the headers present or (`fromSession`, the console)
@@ -54,8 +54,9 @@ export const authPlugin = plugin(
         const check = scopeCheck(app, config.scope, config.session === true);
         route.onRequest = [check as never, ...(route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest])];
       }
-      if (config.scope !== 'public' && route.schema) {
-        // OpenAPI: the key and the scope each operation needs.
+      if (config.scope !== 'public' && route.schema && (route.schema as { 'x-scope'?: string })['x-scope'] === undefined) {
+        // OpenAPI: the key and the scope each operation needs. Once per schema: the HEAD route
+        // fastify adds to a GET shares its schema object.
         const s = route.schema as { security?: unknown; description?: string };
         s.security = [{ apiKey: [] }];
         s.description = `${s.description ? `${s.description}\n\n` : ''}Scope: \`${config.scope}\`.`;

@@ -25,17 +25,20 @@ export const metricsPlugin = plugin<ApiMetricsOptions>(
       registers: [registry],
     });
     const s = app.services;
-    new Gauge({
-      name: 'fleetmeter_api_usage_cache_hits',
+    // Names and types as promtool checks them (test/metrics-lint.test.ts): a running count is a
+    // counter ending in _total; a unit suffix only for base units (no "days").
+    new Counter({
+      name: 'fleetmeter_api_usage_cache_hits_total',
       help: 'Device usage responses served from the response cache',
       registers: [registry],
       collect() {
-        this.set(s.usage.hits);
+        this.reset();
+        this.inc(s.usage.hits);
       },
     });
     new Gauge({
-      name: 'fleetmeter_api_presence_cache_device_days',
-      help: 'Device-days in the presence read cache',
+      name: 'fleetmeter_api_presence_cache_entries',
+      help: 'Entries in the presence read cache, one per device and UTC day',
       registers: [registry],
       collect() {
         this.set(s.live.presenceCache.stats().deviceDays);

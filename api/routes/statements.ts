@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { plugin } from '../plugin.ts';
 import { actorOf } from '../plugins/auth.ts';
-import { statementCsv } from '../services/csv.ts';
+import { CSV_1C, statementCsv } from '../services/csv.ts';
 import { PDF_TYPE, XLSX_TYPE } from '../services/documents.ts';
 import { periodText } from '../services/period.ts';
 import { AccountParams } from '../schemas/accounts.ts';
@@ -48,7 +48,7 @@ export const statementRoutes = plugin(
           tags,
           summary: 'One statement: the frozen snapshot if closed, else the live draft; canonical JSON, CSV, the invoice or act as PDF, or an XLSX workbook',
           description:
-            'JSON is served byte for byte as hashed (ETag = SHA-256). CSV is UTF-8 with BOM, CRLF, `;`-separated by default. `format=pdf` is the invoice (`document=act`: the act), numbered once the statement is closed, a draft marked on every page; `format=xlsx` a workbook. `lang=en` for English (docs/documents.md). PDF needs the provider configured (409 `FM_DOCUMENTS_NO_PROVIDER` otherwise).',
+            'JSON is served byte for byte as hashed (ETag = SHA-256). CSV is UTF-8 with BOM, CRLF, `;`-separated by default; `dialect=1c` for 1C and Russian-locale Excel (decimal comma, inclusive last days). `format=pdf` is the invoice (`document=act`: the act), numbered once the statement is closed, a draft marked on every page; `format=xlsx` a workbook. `lang=en` for English (docs/documents.md). PDF needs the provider configured (409 `FM_DOCUMENTS_NO_PROVIDER` otherwise).',
           params: StatementParams,
           querystring: StatementQuery,
           response: responses(
@@ -81,7 +81,13 @@ export const statementRoutes = plugin(
           return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.filename}"`).send(file.bytes);
         }
         if (wantsCsv(req, req.query.format)) {
-          const csv = statementCsv(r.doc, { separator: SEPARATORS[req.query.separator ?? 'semicolon'], decimalComma: req.query.decimal === 'comma' });
+          const q = req.query;
+          const base = q.dialect === '1c' ? CSV_1C : { separator: ';' as const, decimalComma: false, inclusiveEnds: false };
+          const csv = statementCsv(r.doc, {
+            separator: q.separator === undefined ? base.separator : SEPARATORS[q.separator],
+            decimalComma: q.decimal === undefined ? base.decimalComma : q.decimal === 'comma',
+            inclusiveEnds: base.inclusiveEnds,
+          });
           const name = `statement-${r.doc.accountId}-${periodText(r.doc.period)}.csv`.replace(/[^A-Za-z0-9._-]/g, '_');
           return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(csv as never);
         }

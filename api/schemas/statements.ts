@@ -11,6 +11,7 @@ export const STATEMENT_DOCUMENTS = ['invoice', 'act'] as const;
 export const DOCUMENT_LANGS = ['ru', 'en'] as const;
 export const CSV_SEPARATORS = ['semicolon', 'comma', 'tab'] as const;
 export const CSV_DECIMALS = ['point', 'comma'] as const;
+export const CSV_DIALECTS = ['standard', '1c'] as const;
 
 const Unit = Type.Enum([...UNITS]);
 const Tier = Type.Object({ tier: Type.Integer(), from: Quantity, upTo: Type.Union([Quantity, Type.Null()]), quantity: Quantity, unitPrice: Type.String(), flatFee: Type.String(), amount: Type.String() });
@@ -100,8 +101,14 @@ export const StatementQuery = Type.Object(
     ),
     document: Type.Optional(Type.Enum([...STATEMENT_DOCUMENTS], { description: 'format=pdf: invoice (счёт на оплату, default) or act (акт об оказании услуг)' })),
     lang: Type.Optional(Type.Enum([...DOCUMENT_LANGS], { description: 'format=pdf or xlsx: language of the document, ru (default) or en' })),
-    separator: Type.Optional(Type.Enum([...CSV_SEPARATORS], { description: 'CSV field separator (default semicolon, what 1C and Excel in most locales read)' })),
-    decimal: Type.Optional(Type.Enum([...CSV_DECIMALS], { description: 'CSV decimal mark (default point)' })),
+    dialect: Type.Optional(
+      Type.Enum([...CSV_DIALECTS], {
+        description:
+          'CSV dialect: standard (default: decimal point) or 1c — for 1C and Russian-locale Excel: `;`, decimal comma, and the inclusive last days (period_last_day, last_day) beside the exclusive ends',
+      }),
+    ),
+    separator: Type.Optional(Type.Enum([...CSV_SEPARATORS], { description: 'CSV field separator (default semicolon, what 1C and Excel in most locales read); overrides the dialect\'s' })),
+    decimal: Type.Optional(Type.Enum([...CSV_DECIMALS], { description: 'CSV decimal mark (default point; comma in the 1c dialect); overrides the dialect\'s' })),
   },
   { additionalProperties: false },
 );

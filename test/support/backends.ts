@@ -3,10 +3,8 @@
  * server when CLICKHOUSE_URL is set. With FLEETMETER_REQUIRE_SERVER=1 (CI) a missing server fails
  * the run instead of silently skipping the server half.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openStore, type Store } from '../../store/index.ts';
+import { tempDir } from './temp.ts';
 
 export interface Backend {
   readonly name: 'chdb' | 'server';
@@ -27,7 +25,7 @@ const chdb: Backend = {
   async open() {
     // chDB binds one data directory per process; each test file runs in its own process, and
     // each open gets its own database inside it.
-    chdbDir ??= mkdtempSync(join(tmpdir(), 'fm-chdb-'));
+    chdbDir ??= tempDir('fm-chdb-'); // removed after the test file (support/temp.ts)
     const database = `t${process.pid}_${++seq}`;
     const store = await openStore({ backend: 'chdb', path: chdbDir, database });
     return {
@@ -57,7 +55,3 @@ const server: Backend = {
 
 /** The backends available here: chDB always, the server when configured. */
 export const backends: readonly Backend[] = serverUrl ? [chdb, server] : [chdb];
-
-process.on('exit', () => {
-  if (chdbDir) rmSync(chdbDir, { recursive: true, force: true });
-});

@@ -3,12 +3,12 @@
  * binary) on a free loopback port, and a Store wrapper that fails inserts on demand.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Store } from '../../store/types.ts';
+import { tempDir } from './temp.ts';
 
 /** Connects like a device: client id = device id, no automatic reconnect unless asked. */
 export function connectDevice(port: number, deviceId: string, options: IClientOptions = {}, protocol = 'mqtt'): Promise<MqttClient> {
@@ -61,7 +61,7 @@ export interface Mosquitto {
 
 /** Starts Mosquitto on a free loopback port with a generated config, anonymous, verbose log. */
 export async function startMosquitto(): Promise<Mosquitto> {
-  const dir = mkdtempSync(join(tmpdir(), 'fm-mosquitto-'));
+  const dir = tempDir('fm-mosquitto-');
   const port = await freeLoopbackPort();
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type all', 'max_queued_messages 10000', ''].join('\n'));
