@@ -179,25 +179,18 @@ export class PresenceEngine implements PresenceSource {
       e.touched = tick;
       const w = minute >>> 5;
       const mask = 1 << (minute & 31);
-      if (!fallback) {
-        if ((e.device[w] & mask) !== 0) continue;
-        if (e.stage !== seq) {
-          e.stage = seq;
-          e.newDevice = null;
-          e.newFallback = null;
-          changed.push(e);
-        }
-        (e.newDevice ??= newDayBits())[w] |= mask;
-      } else {
-        if (e.fallback !== null && (e.fallback[w] & mask) !== 0) continue;
-        if (e.stage !== seq) {
-          e.stage = seq;
-          e.newDevice = null;
-          e.newFallback = null;
-          changed.push(e);
-        }
-        (e.newFallback ??= newDayBits())[w] |= mask;
+      // Already committed by this process: nothing to write.
+      const committed = fallback ? e.fallback : e.device;
+      if (committed !== null && (committed[w] & mask) !== 0) continue;
+      if (e.stage !== seq) {
+        // First new bit of this device-day in this batch: its scratch starts empty.
+        e.stage = seq;
+        e.newDevice = null;
+        e.newFallback = null;
+        changed.push(e);
       }
+      if (fallback) (e.newFallback ??= newDayBits())[w] |= mask;
+      else (e.newDevice ??= newDayBits())[w] |= mask;
     }
     this.counters.records += records.length;
     this.counters.fallback += fallbackCount;
