@@ -146,6 +146,21 @@ describe('Pipeline', () => {
     await p.close();
   });
 
+  it('a close with a deadline gives up a retrying commit at once; the attempt it starts past the deadline fails handled', async () => {
+    const f = flaky(store);
+    f.state.failures = 1_000;
+    const p = new Pipeline(f.store, null, null, null, { batchDelayMs: 5, retryBaseMs: 30, retryMaxMs: 30, commitTimeoutMs: 60_000 }, quiet);
+    const acked = p.submit(unit('p-4b', 0, 5));
+    while (f.state.inserts < 2) await new Promise((r) => setTimeout(r, 2)); // the first attempt failed: a retry is sleeping
+    const inserts = f.state.inserts;
+    await p.close(0); // the stop's deadline: now
+    await expect(acked).rejects.toBeInstanceOf(CommitError);
+    // The retry after the sleep started its inserts past the deadline (or none): their failure is
+    // the deadline's, not an unhandled rejection (vitest fails the run on one).
+    expect(f.state.inserts - inserts).toBeLessThanOrEqual(2);
+    await new Promise((r) => setTimeout(r, 20));
+  });
+
   it('hands committed records to the sink once per batch, after commit', async () => {
     const seen: string[] = [];
     const p = new Pipeline(store, null, { ingest: async (rs) => void seen.push(...rs.map((r) => `${r.deviceId}/${r.deviceTime}`)) }, null, { batchDelayMs: 5 }, quiet);

@@ -335,6 +335,8 @@ export class Pipeline extends EventEmitter {
 
 /** `work`, or a rejection once `ms` have passed (the work itself is not cancelled). */
 function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  // The work's own failure after a timeout (or a deadline already passed) is the timeout's: not unhandled.
+  work.catch(() => undefined);
   if (ms <= 0) return Promise.reject(new CommitError('commit deadline passed'));
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
