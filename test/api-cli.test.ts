@@ -5,9 +5,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './support/temp.ts';
+import { servingPorts } from './support/serve.ts';
 
 const bin = new URL('../bin/fleetmeter.js', import.meta.url).pathname;
 
@@ -30,17 +30,7 @@ describe('fleetmeter apikey + serve (REST API)', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       try {
-        const ports = await new Promise<{ api: number }>((resolve, reject) => {
-          const t = setTimeout(() => reject(new Error('serve did not start in 60 s')), 60_000);
-          createInterface({ input: child.stdout! }).on('line', (line) => {
-            const msg = JSON.parse(line);
-            if (msg.msg === 'fleetmeter serving') {
-              clearTimeout(t);
-              resolve(msg.ports);
-            }
-          });
-          child.once('exit', (code) => reject(new Error(`serve exited early with ${code}`)));
-        });
+        const ports = await servingPorts<{ api: number }>(child, { timeoutMs: 60_000 });
         const base = `http://127.0.0.1:${ports.api}`;
         expect((await fetch(`${base}/health`)).status).toBe(200);
         expect((await fetch(`${base}/v1/accounts`)).status).toBe(401);

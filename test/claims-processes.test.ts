@@ -5,9 +5,9 @@
  * same payment body (docs/api.md "How uniqueness is decided").
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../store/index.ts';
+import { servingPorts } from './support/serve.ts';
 
 const bin = new URL('../bin/fleetmeter.js', import.meta.url).pathname;
 const url = process.env.CLICKHOUSE_URL;
@@ -19,24 +19,16 @@ describe.skipIf(!url)('claims across two serve processes (server backend)', () =
   const bases: string[] = [];
   let auth: { [k: string]: string } = {};
 
-  const serve = () =>
-    new Promise<string>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [bin, 'serve', '--jobs', 'off', '--teltonika-tcp-port', '0', '--teltonika-udp-port', 'off', '--wialon-tcp-port', 'off', '--wialon-udp-port', 'off', '--mqtt-port', 'off', '--admin-port', 'off', '--api-port', '0', '--api-host', '127.0.0.1', '--host', '127.0.0.1'],
-        { env, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      children.push(child);
-      const t = setTimeout(() => reject(new Error('serve did not start in 90 s')), 90_000);
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const msg = JSON.parse(line);
-        if (msg.msg === 'fleetmeter serving') {
-          clearTimeout(t);
-          resolve(`http://127.0.0.1:${msg.ports.api}`);
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited early with ${code}`)));
-    });
+  const serve = async () => {
+    const child = spawn(
+      process.execPath,
+      [bin, 'serve', '--jobs', 'off', '--teltonika-tcp-port', '0', '--teltonika-udp-port', 'off', '--wialon-tcp-port', 'off', '--wialon-udp-port', 'off', '--mqtt-port', 'off', '--admin-port', 'off', '--api-port', '0', '--api-host', '127.0.0.1', '--host', '127.0.0.1'],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(child);
+    const ports = await servingPorts<{ api: number }>(child, { timeoutMs: 90_000 });
+    return `http://127.0.0.1:${ports.api}`;
+  };
 
   beforeAll(async () => {
     const created = spawnSync(process.execPath, [bin, 'apikey', 'create', '--name', 'claims', '--scopes', 'read,write,admin'], { env, encoding: 'utf8', timeout: 60_000 });

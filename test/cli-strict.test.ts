@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { generateApiKey } from '../api/api-keys.ts';
 import { parseArgs, switches, UsageError, valueFlags } from '../cli/args.ts';
 import { splitArgs } from '../cli/runtime.ts';
+import { servingPorts } from './support/serve.ts';
 
 const bin = new URL('../bin/fleetmeter.js', import.meta.url).pathname;
 const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -121,17 +121,7 @@ describe('fleetmeter serve: one-line errors and the first API key', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const serving = child;
-      const ports = await new Promise<{ api: number }>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('serve did not start in 150 s')), 150_000);
-        createInterface({ input: serving.stdout! }).on('line', (line) => {
-          const msg = JSON.parse(line);
-          if (msg.msg === 'fleetmeter serving') {
-            clearTimeout(t);
-            resolve(msg.ports);
-          }
-        });
-        serving.once('exit', (code) => reject(new Error(`serve exited early with ${code}`)));
-      });
+      const ports = await servingPorts<{ api: number }>(serving, { timeoutMs: 150_000 });
       const migrate = run(['migrate', '--data-dir', dataDir]);
       expect(migrate.code).toBe(1);
       expect(oneLine(migrate.err)).toEqual([expect.stringMatching(new RegExp(`^fleetmeter migrate: data dir ${dataDir} is in use by another fleetmeter process \\(pid ${serving.pid}`))]);

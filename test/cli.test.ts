@@ -2,12 +2,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { encodeAvlPacket, encodeImei } from '../protocols/teltonika/index.ts';
 import { openStore } from '../store/index.ts';
 import { TcpDevice } from './support/device.ts';
 import { tempDir } from './support/temp.ts';
+import { servingPorts } from './support/serve.ts';
 
 const bin = new URL('../bin/fleetmeter.js', import.meta.url).pathname;
 const run = (args: string[], input?: string) => {
@@ -87,17 +87,7 @@ describe('fleetmeter CLI', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      const ports = await new Promise<{ teltonikaTcp: number; admin: number }>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('serve did not start in 150 s')), 150_000);
-        createInterface({ input: child.stdout! }).on('line', (line) => {
-          const msg = JSON.parse(line);
-          if (msg.msg === 'fleetmeter serving') {
-            clearTimeout(t);
-            resolve(msg.ports);
-          }
-        });
-        child.once('exit', (code) => reject(new Error(`serve exited early with ${code}`)));
-      });
+      const ports = await servingPorts<{ teltonikaTcp: number; admin: number }>(child, { timeoutMs: 150_000 });
       const dev = await TcpDevice.connect(ports.teltonikaTcp);
       dev.write(encodeImei('352093086407777'));
       expect((await dev.read(1)).toString('hex')).toBe('01');

@@ -9,8 +9,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { servingPorts } from './support/serve.ts';
 
 const repo = new URL('..', import.meta.url).pathname;
 
@@ -47,18 +47,7 @@ describe('npm start', () => {
       let stderr = '';
       npm.stderr!.on('data', (d) => (stderr += d));
       try {
-        const ports = await new Promise<{ teltonikaTcp: number; admin: number; api: number }>((resolve, reject) => {
-          const t = setTimeout(() => reject(new Error(`serve did not start in 150 s: ${stderr}`)), 150_000);
-          createInterface({ input: npm.stdout! }).on('line', (line) => {
-            if (!line.startsWith('{')) return;
-            const msg = JSON.parse(line);
-            if (msg.msg === 'fleetmeter serving') {
-              clearTimeout(t);
-              resolve(msg.ports);
-            }
-          });
-          npm.once('exit', (code) => reject(new Error(`npm start exited early with ${code}: ${stderr}`)));
-        });
+        const ports = await servingPorts<{ teltonikaTcp: number; admin: number; api: number }>(npm, { timeoutMs: 150_000 });
         expect(processesWith(dataDir).length).toBeGreaterThan(0);
         const exited = await new Promise<boolean>((resolve) => {
           const t = setTimeout(() => resolve(false), 30_000);

@@ -7,12 +7,12 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { sample } from './support/prometheus.ts';
 import { tempDir } from './support/temp.ts';
+import { servingPorts } from './support/serve.ts';
 
 const bin = new URL('../bin/fleetmeter.js', import.meta.url).pathname;
 const serverUrl = process.env.CLICKHOUSE_URL;
@@ -61,18 +61,7 @@ describe('fleetmeter serve --api-port off --jobs on', () => {
       const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...target.env, FLEETMETER_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
       const logged: { msg: string; [k: string]: unknown }[] = [];
       try {
-        const ports = await new Promise<{ admin: number; api?: number }>((resolve, reject) => {
-          const t = setTimeout(() => reject(new Error('serve did not start in 150 s')), 150_000);
-          createInterface({ input: child.stdout! }).on('line', (line) => {
-            const msg = JSON.parse(line);
-            logged.push(msg);
-            if (msg.msg === 'fleetmeter serving') {
-              clearTimeout(t);
-              resolve(msg.ports);
-            }
-          });
-          child.once('exit', (code) => reject(new Error(`serve exited early with ${code}`)));
-        });
+        const ports = await servingPorts<{ admin: number; api?: number }>(child, { timeoutMs: 150_000, log: logged });
         expect(ports.api).toBeUndefined();
         const started = logged.find((l) => l.msg === 'scheduler started');
         expect(started?.jobs).toEqual(expect.arrayContaining(['period-close', 'suspension-evaluate', 'webhook-dispatch']));

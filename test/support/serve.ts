@@ -15,6 +15,38 @@ export interface ServeProcess {
   terminate(): Promise<{ code: number | null; ms: number }>;
 }
 
+/**
+ * The ports a `fleetmeter serve` child reports in its "fleetmeter serving" log line (its stdout, JSON
+ * lines; other lines are skipped). Rejects if it exits first or does not get there in `timeoutMs`.
+ * Every parsed line is pushed to `log` when given.
+ */
+export function servingPorts<P = Record<string, number>>(child: ChildProcess, o: { timeoutMs?: number; log?: Record<string, unknown>[] } = {}): Promise<P> {
+  const timeoutMs = o.timeoutMs ?? 150_000;
+  let stderr = '';
+  child.stderr?.on('data', (b) => (stderr += String(b)));
+  return new Promise<P>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`serve did not start in ${timeoutMs} ms: ${stderr.slice(-2000)}`)), timeoutMs);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      let msg: Record<string, unknown>;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        return;
+      }
+      o.log?.push(msg);
+      if (msg.msg === 'fleetmeter serving') {
+        clearTimeout(t);
+        resolve(msg.ports as P);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`serve exited early with ${code}: ${stderr.slice(-2000)}`));
+    });
+  });
+}
+
 /** `fleetmeter serve` with every device port 0, admin and API on 0 unless `args` say otherwise, MQTT off. */
 export async function startServe(env: Record<string, string>, args: string[] = [], timeoutMs = 150_000): Promise<ServeProcess> {
   const child = spawn(
@@ -24,28 +56,7 @@ export async function startServe(env: Record<string, string>, args: string[] = [
   );
   const log: Record<string, unknown>[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr!.on('data', (b) => (stderr += String(b)));
-  const ports = await new Promise<Record<string, number>>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`serve did not start in ${timeoutMs} ms`)), timeoutMs);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let msg: Record<string, unknown>;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        return;
-      }
-      log.push(msg);
-      if (msg.msg === 'fleetmeter serving') {
-        clearTimeout(t);
-        resolve(msg.ports as Record<string, number>);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(t);
-      reject(new Error(`serve exited early with ${code}: ${stderr.slice(-2000)}`));
-    });
-  });
+  const ports = await servingPorts(child, { timeoutMs, log });
   return {
     child,
     ports,
